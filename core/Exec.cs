@@ -1,0 +1,149 @@
+// Running programs the djb way: pathexec (PATH search, environment changes) for the
+// chain-loading tools, which replace themselves, and Spawn for programs that start
+// children. Both go through the start-up layer so that the program run sees the limits,
+// signal mask and signal dispositions it should (see core/native/startup.c).
+using System.Collections.Generic;
+
+namespace Toolkit;
+
+public static unsafe class Exec
+{
+    static List<byte[]> changes;
+
+    /// <summary>djb's pathexec_env: queue NAME=VALUE for the next Run, or removal when value is null.</summary>
+    public static void SetEnv(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, bool remove = false)
+    {
+        changes ??= new List<byte[]>();
+        var e = new byte[name.Length + (remove ? 0 : value.Length + 1)];
+        name.CopyTo(e);
+        if (!remove)
+        {
+            e[name.Length] = (byte)'=';
+            value.CopyTo(e.AsSpan(name.Length + 1));
+        }
+        changes.Add(e);
+    }
+
+    public static void UnsetEnv(ReadOnlySpan<byte> name) => SetEnv(name, default, remove: true);
+
+    /// <summary>The environment with the queued changes applied exactly as djb's pathexec does:
+    /// a change removes the first entry with that name (moving the last entry into its place)
+    /// and, unless it is a removal, is appended.</summary>
+    public static List<byte[]> Environment()
+    {
+        var env = new List<byte[]>(Args.Environ());
+        if (changes == null) return env;
+        foreach (var change in changes)
+        {
+            int split = change.AsSpan().IndexOf((byte)'=');
+            int nameLength = split < 0 ? change.Length : split;
+            for (int t = 0; t < env.Count; t++)
+            {
+                var e = env[t];
+                if (e.Length > nameLength && e[nameLength] == (byte)'=' &&
+                    e.AsSpan(0, nameLength).SequenceEqual(change.AsSpan(0, nameLength)))
+                {
+                    env[t] = env[^1];
+                    env.RemoveAt(env.Count - 1);
+                    break;
+                }
+            }
+            if (split >= 0) env.Add(change);
+        }
+        return env;
+    }
+
+    /// <summary>Replaces the process with argv[0] (PATH from the original environment, as in
+    /// djb's pathexec_run) and the queued environment changes. Returns the error number only
+    /// if that failed.</summary>
+    public static int Run(byte[][] argv) => Run(argv, changes == null ? null : Environment());
+
+    public static int Run(byte[][] argv, List<byte[]> env)
+    {
+        using var block = new CStrings(argv, env ?? new List<byte[]>(Args.Environ()));
+        var path = Args.GetEnv("PATH"u8);
+        fixed (byte* zpath = path == null ? null : Args.Z(path))
+            return Native.tk_exec(block.Argv[0], block.Argv, block.Envp, zpath);
+    }
+
+    public const int FdDup2 = 1, FdClose = 2, FdDupRepeat = 3;
+
+    /// <summary>Starts a child running argv[0] (PATH searched as in Run) with env (null: this
+    /// process's environment). fdActions are triples applied in order in the child: (FdDup2,
+    /// from, to), (FdClose, fd, 0), (FdDupRepeat, fd, times). The child gets the recorded
+    /// limits, a new session if asked, and either default signals with an empty mask or the
+    /// signal state this program started with. Returns the pid or -errno if fork failed;
+    /// execError is the exec's error number (the child then exits 111) or 0.</summary>
+    public static int Spawn(byte[][] argv, List<byte[]> env, ReadOnlySpan<int> fdActions, out int execError,
+        byte[] dir = null, bool newSession = false, bool inheritSignals = false)
+    {
+        using var block = new CStrings(argv, env ?? new List<byte[]>(Args.Environ()));
+        var path = Args.GetEnv("PATH"u8);
+        fixed (byte* zpath = path == null ? null : Args.Z(path))
+        fixed (byte* zdir = dir == null ? null : Args.Z(dir))
+        fixed (int* actions = fdActions)
+        {
+            var request = new Native.SpawnRequest
+            {
+                File = block.Argv[0], Argv = block.Argv, Envp = block.Envp, Path = zpath,
+                FdActions = actions, FdActionCount = fdActions.Length / 3, Dir = zdir,
+                NewSession = newSession ? 1 : 0, InheritSignals = inheritSignals ? 1 : 0,
+            };
+            int err;
+            int pid = Native.tk_spawn(&request, &err);
+            execError = err;
+            return pid;
+        }
+    }
+
+    /// <summary>"PROG: fatal: unable to run NAME: ERR" and exit 111: what every chain tool does
+    /// when the exec fails.</summary>
+    public static void RunOrDie(ReadOnlySpan<byte> fatal, byte[][] argv)
+    {
+        int err = Run(argv);
+        Errors.DieSys(111, err, fatal, "unable to run "u8, argv[0], ": "u8);
+    }
+}
+
+/// <summary>Argument and environment vectors as zero-terminated C strings in unmanaged memory.</summary>
+public sealed unsafe class CStrings : IDisposable
+{
+    public readonly byte** Argv;
+    public readonly byte** Envp;
+    readonly List<nint> blocks = new();
+
+    public CStrings(IReadOnlyList<byte[]> argv, IReadOnlyList<byte[]> env)
+    {
+        Argv = Vector(argv);
+        Envp = env == null ? null : Vector(env);
+    }
+
+    byte** Vector(IReadOnlyList<byte[]> items)
+    {
+        var v = (byte**)Alloc((items.Count + 1) * sizeof(byte*));
+        for (int i = 0; i < items.Count; i++) v[i] = String(items[i]);
+        v[items.Count] = null;
+        return v;
+    }
+
+    public byte* String(ReadOnlySpan<byte> s)
+    {
+        var p = (byte*)Alloc(s.Length + 1);
+        s.CopyTo(new Span<byte>(p, s.Length));
+        p[s.Length] = 0;
+        return p;
+    }
+
+    void* Alloc(int n)
+    {
+        var p = System.Runtime.InteropServices.NativeMemory.Alloc((nuint)n);
+        blocks.Add((nint)p);
+        return p;
+    }
+
+    public void Dispose()
+    {
+        foreach (var p in blocks) System.Runtime.InteropServices.NativeMemory.Free((void*)p);
+        blocks.Clear();
+    }
+}

@@ -1,0 +1,98 @@
+// Every call into libc and into the start-up layer (core/native/startup.c), in one place.
+// The programs are linked statically, so these resolve at link time (DirectPInvoke).
+using System.Runtime.InteropServices;
+
+namespace Toolkit;
+
+public static unsafe class Native
+{
+    const string C = "libc";
+    const string L = "toolkit";
+
+    // start-up layer
+    [DllImport(L)] public static extern int tk_argc();
+    [DllImport(L)] public static extern byte** tk_argv();
+    [DllImport(L)] public static extern byte** tk_environ();
+    [DllImport(L)] public static extern int tk_limit_get(int resource, ulong* soft, ulong* hard);
+    [DllImport(L)] public static extern int tk_limit_set_soft(int resource, ulong soft);
+    [DllImport(L)] public static extern int tk_exec(byte* file, byte** argv, byte** envp, byte* path);
+    [DllImport(L)] public static extern int tk_spawn(SpawnRequest* request, int* execError);
+    [DllImport(L)] public static extern int tk_selfpipe();
+    [DllImport(L, SetLastError = true)] public static extern int tk_signal_catch(int sig);
+    [DllImport(L, SetLastError = true)] public static extern int tk_signal_set(int sig, int ignore);
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct SpawnRequest
+    {
+        public byte* File;
+        public byte** Argv;
+        public byte** Envp;
+        public byte* Path;
+        public int* FdActions;
+        public int FdActionCount;
+        public byte* Dir;
+        public int NewSession;
+        public int InheritSignals;
+    }
+
+    // files and descriptors
+    [DllImport(C, SetLastError = true)] public static extern int open(byte* path, int flags, int mode);
+    [DllImport(C, SetLastError = true)] public static extern int close(int fd);
+    [DllImport(C, SetLastError = true)] public static extern nint read(int fd, byte* buf, nint n);
+    [DllImport(C, SetLastError = true)] public static extern nint write(int fd, byte* buf, nint n);
+    [DllImport(C, SetLastError = true)] public static extern int pipe2(int* fds, int flags);
+    [DllImport(C, SetLastError = true)] public static extern int dup(int fd);
+    [DllImport(C, SetLastError = true)] public static extern int dup2(int from, int to);
+    [DllImport(C, SetLastError = true)] public static extern int fcntl(int fd, int cmd, int arg);
+    [DllImport(C, SetLastError = true)] public static extern int flock(int fd, int op);
+    [DllImport(C, SetLastError = true)] public static extern int fsync(int fd);
+    [DllImport(C, SetLastError = true)] public static extern int chdir(byte* path);
+    [DllImport(C, SetLastError = true)] public static extern int fchdir(int fd);
+    [DllImport(C, SetLastError = true)] public static extern nint opendir(byte* path);
+    [DllImport(C, SetLastError = true)] public static extern byte* readdir(nint dir);
+    [DllImport(C, SetLastError = true)] public static extern int closedir(nint dir);
+    [DllImport(C, SetLastError = true)] public static extern int poll(PollFd* fds, ulong n, int timeout);
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct PollFd { public int Fd; public short Events; public short Revents; }
+
+    // processes and accounts
+    [DllImport(C, EntryPoint = "_exit")] public static extern void _exit(int code);
+    [DllImport(C, SetLastError = true)] public static extern int setsid();
+    [DllImport(C, SetLastError = true)] public static extern int setgroups(nuint n, uint* groups);
+    [DllImport(C, SetLastError = true)] public static extern int setgid(uint gid);
+    [DllImport(C, SetLastError = true)] public static extern int setuid(uint uid);
+    [DllImport(C, SetLastError = true)] public static extern int waitpid(int pid, int* status, int options);
+
+    // time
+    [DllImport(C, SetLastError = true)] public static extern int clock_gettime(int clock, TimeSpec* ts);
+    [DllImport(C, SetLastError = true)] public static extern void* localtime_r(long* t, Tm* tm);
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct TimeSpec { public long Sec; public long Nsec; }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct Tm
+    {
+        public int Sec, Min, Hour, Mday, Mon, Year, Wday, Yday, Isdst;
+        public long Gmtoff;
+        public byte* Zone;
+    }
+
+    // Linux x86-64 / arm64 constants (asm-generic values shared by both)
+    public const int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0x40, O_TRUNC = 0x200,
+        O_APPEND = 0x400, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
+    public const int F_SETFD = 2, FD_CLOEXEC = 1;
+    public const int LOCK_EX = 2, LOCK_NB = 4;
+    public const int WNOHANG = 1;
+    public const short POLLIN = 1;
+    public const int CLOCK_REALTIME = 0;
+
+    public const int RLIMIT_CPU = 0, RLIMIT_FSIZE = 1, RLIMIT_DATA = 2, RLIMIT_STACK = 3, RLIMIT_CORE = 4,
+        RLIMIT_RSS = 5, RLIMIT_NPROC = 6, RLIMIT_NOFILE = 7, RLIMIT_MEMLOCK = 8, RLIMIT_AS = 9;
+
+    public const int SIGHUP = 1, SIGINT = 2, SIGKILL = 9, SIGPIPE = 13, SIGALRM = 14, SIGTERM = 15,
+        SIGCHLD = 17, SIGCONT = 18, SIGSTOP = 19;
+
+    public static int Errno => Marshal.GetLastPInvokeError();
+}

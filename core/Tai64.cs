@@ -1,0 +1,43 @@
+// TAI64 and TAI64N labels (cr.yp.to/libtai): seconds are 2^62 + 10 + Unix time, big-endian;
+// djb's clock reports microseconds, so the nanosecond field is usec * 1000 + 500.
+namespace Toolkit;
+
+public static unsafe class Tai64
+{
+    public const ulong Epoch = 0x400000000000000aUL;
+
+    /// <summary>The current time as a 12-byte TAI64N label.</summary>
+    public static void Now(Span<byte> label12)
+    {
+        Native.TimeSpec ts;
+        Native.clock_gettime(Native.CLOCK_REALTIME, &ts);
+        Pack(label12, Epoch + (ulong)ts.Sec, (uint)(ts.Nsec / 1000 * 1000 + 500));
+    }
+
+    public static void Pack(Span<byte> label12, ulong seconds, uint nanoseconds)
+    {
+        for (int i = 7; i >= 0; i--) { label12[i] = (byte)seconds; seconds >>= 8; }
+        for (int i = 11; i >= 8; i--) { label12[i] = (byte)nanoseconds; nanoseconds >>= 8; }
+    }
+
+    /// <summary>"@" and 24 lowercase hex digits for a 12-byte label: 25 bytes.</summary>
+    public static void Format(ReadOnlySpan<byte> label12, Span<byte> out25)
+    {
+        out25[0] = (byte)'@';
+        for (int i = 0; i < 12; i++)
+        {
+            out25[1 + 2 * i] = Hex[label12[i] >> 4];
+            out25[2 + 2 * i] = Hex[label12[i] & 15];
+        }
+    }
+
+    /// <summary>The current time as "@" + 24 hex digits.</summary>
+    public static void Stamp(Span<byte> out25)
+    {
+        Span<byte> label = stackalloc byte[12];
+        Now(label);
+        Format(label, out25);
+    }
+
+    static ReadOnlySpan<byte> Hex => "0123456789abcdef"u8;
+}

@@ -1,0 +1,269 @@
+/*
+ * The part of every toolkit program that must be C (see README, "The start-up layer").
+ *
+ * main() runs before the .NET runtime. It records what the program was started with
+ * (resource limits, signal mask, ignored signals, argv) and lifts the soft limits the
+ * runtime needs to start at all: under `softlimit -m N` the runtime's first thread could
+ * never get a stack. Managed code then sees the recorded limits as the "real" ones:
+ * softlimit edits them, and every exec or child start below applies them exactly.
+ *
+ * The rest are the process operations that managed code cannot do safely in a
+ * multi-threaded runtime: execve with the original state restored, and fork+exec of a
+ * child with chosen descriptors, signals, limits, directory and session.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+extern int __managed__Main(int argc, char **argv);
+
+static struct rlimit saved_limits[RLIM_NLIMITS];
+static sigset_t saved_mask;
+static unsigned char saved_ignored[NSIG];
+static int saved_argc;
+static char **saved_argv;
+
+/* Raise the soft limit of one resource to at least `want` (never above the hard limit). */
+static void lift(int resource, rlim_t want)
+{
+  struct rlimit r;
+  if (getrlimit(resource, &r) == -1) return;
+  if (r.rlim_cur == RLIM_INFINITY) return;
+  if (want != RLIM_INFINITY && r.rlim_cur >= want) return;
+  if (r.rlim_max != RLIM_INFINITY && (want == RLIM_INFINITY || want > r.rlim_max)) want = r.rlim_max;
+  r.rlim_cur = want;
+  setrlimit(resource, &r);
+}
+
+int main(int argc, char **argv)
+{
+  int i;
+  struct sigaction sa;
+
+  saved_argc = argc;
+  saved_argv = argv;
+  for (i = 0; i < RLIM_NLIMITS; ++i)
+    if (getrlimit(i, &saved_limits[i]) == -1) {
+      saved_limits[i].rlim_cur = RLIM_INFINITY;
+      saved_limits[i].rlim_max = RLIM_INFINITY;
+    }
+  sigprocmask(SIG_SETMASK, 0, &saved_mask);
+  for (i = 1; i < NSIG; ++i)
+    if (sigaction(i, 0, &sa) == 0 && sa.sa_handler == SIG_IGN) saved_ignored[i] = 1;
+
+  lift(RLIMIT_AS, RLIM_INFINITY);
+  lift(RLIMIT_DATA, RLIM_INFINITY);
+  lift(RLIMIT_STACK, 8 << 20);
+  lift(RLIMIT_NPROC, RLIM_INFINITY);
+  lift(RLIMIT_NOFILE, 64);
+  return __managed__Main(argc, argv);
+}
+
+int tk_argc(void) { return saved_argc; }
+char **tk_argv(void) { return saved_argv; }
+char **tk_environ(void) { return environ; }
+
+/* The limits as the program was started with them (or as softlimit changed them). */
+int tk_limit_get(int resource, unsigned long long *soft, unsigned long long *hard)
+{
+  if (resource < 0 || resource >= RLIM_NLIMITS) return -1;
+  *soft = saved_limits[resource].rlim_cur;
+  *hard = saved_limits[resource].rlim_max;
+  return 0;
+}
+
+int tk_limit_set_soft(int resource, unsigned long long soft)
+{
+  if (resource < 0 || resource >= RLIM_NLIMITS) return -1;
+  saved_limits[resource].rlim_cur = soft;
+  return 0;
+}
+
+static void apply_limits(void)
+{
+  int i;
+  for (i = 0; i < RLIM_NLIMITS; ++i) setrlimit(i, &saved_limits[i]);
+}
+
+/* djb's pathexec_run: a name with '/' is executed as is, otherwise each PATH element is
+   tried; the search goes on past ENOENT, EACCES, EPERM and EISDIR and reports the last
+   error that was not ENOENT. Uses only a stack buffer: it also runs in forked children. */
+static int path_exec(const char *file, char *const argv[], char *const envp[], const char *path)
+{
+  char buf[4096];
+  int saved = 0;
+  size_t flen = strlen(file);
+
+  if (strchr(file, '/')) { execve(file, argv, envp); return errno; }
+  if (!path) path = "/bin:/usr/bin";
+  for (;;) {
+    const char *colon = strchr(path, ':');
+    size_t dlen = colon ? (size_t)(colon - path) : strlen(path);
+    size_t n = 0;
+    if (dlen == 0) buf[n++] = '.';
+    if (dlen + flen + 3 > sizeof buf) errno = ENAMETOOLONG;
+    else {
+      memcpy(buf + n, path, dlen); n += dlen;
+      buf[n++] = '/';
+      memcpy(buf + n, file, flen + 1);
+      execve(buf, argv, envp);
+    }
+    if (errno != ENOENT) {
+      saved = errno;
+      if (errno != EACCES && errno != EPERM && errno != EISDIR) return saved;
+    }
+    if (!colon) return saved ? saved : errno;
+    path = colon + 1;
+  }
+}
+
+/* Replace this process with `file`, with the limits, signal mask and ignored signals the
+   program started with. On failure everything the runtime relies on is put back and the
+   error number is returned. */
+int tk_exec(const char *file, char *const argv[], char *const envp[], const char *path)
+{
+  static struct sigaction old[NSIG];
+  struct rlimit lifted[RLIM_NLIMITS];
+  struct sigaction sa;
+  sigset_t runtime_mask;
+  int i, err;
+
+  for (i = 0; i < RLIM_NLIMITS; ++i) getrlimit(i, &lifted[i]);
+  memset(&sa, 0, sizeof sa);
+  sigemptyset(&sa.sa_mask);
+  for (i = 1; i < NSIG; ++i) {
+    if (i == SIGKILL || i == SIGSTOP) continue;
+    sa.sa_handler = saved_ignored[i] ? SIG_IGN : SIG_DFL;
+    sigaction(i, &sa, &old[i]);
+  }
+  pthread_sigmask(SIG_SETMASK, &saved_mask, &runtime_mask);
+  apply_limits();
+
+  err = path_exec(file, argv, envp, path);
+
+  for (i = 0; i < RLIM_NLIMITS; ++i) setrlimit(i, &lifted[i]);
+  pthread_sigmask(SIG_SETMASK, &runtime_mask, 0);
+  for (i = 1; i < NSIG; ++i)
+    if (i != SIGKILL && i != SIGSTOP) sigaction(i, &old[i], 0);
+  return err;
+}
+
+/* Descriptor actions applied in the child, in order (like posix_spawn's file actions). */
+enum { TK_FD_DUP2 = 1, TK_FD_CLOSE = 2, TK_FD_DUP = 3 };
+
+struct tk_spawn {
+  const char *file;         /* program; searched in `path` unless it contains '/' */
+  char *const *argv;
+  char *const *envp;
+  const char *path;         /* PATH for the search (0: /bin:/usr/bin) */
+  const int *fd_actions;    /* triples (op, a, b): DUP2 a->b, CLOSE a, DUP a (lowest free) b times */
+  int fd_action_count;
+  const char *dir;          /* chdir in the child, or 0 */
+  int new_session;          /* setsid() in the child */
+  int inherit_signals;      /* 1: the mask and ignored signals the program started with;
+                               0: empty mask, every signal default */
+};
+
+/* Fork and exec a child. Returns its pid, or -errno if fork failed. If exec fails the
+   child exits 111 and *exec_error is set to the error number (0 when exec succeeded). */
+int tk_spawn(const struct tk_spawn *s, int *exec_error)
+{
+  int report[2];
+  sigset_t all, old;
+  pid_t pid;
+  int err = 0;
+  ssize_t r;
+
+  *exec_error = 0;
+  if (pipe2(report, O_CLOEXEC) == -1) return -errno;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  pid = fork();
+  if (pid == 0) {
+    struct sigaction sa;
+    int i, j;
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    for (i = 1; i < NSIG; ++i) {
+      if (i == SIGKILL || i == SIGSTOP) continue;
+      sa.sa_handler = (s->inherit_signals && saved_ignored[i]) ? SIG_IGN : SIG_DFL;
+      sigaction(i, &sa, 0);
+    }
+    for (i = 0; i < s->fd_action_count; ++i) {
+      const int *a = s->fd_actions + 3 * i;
+      switch (a[0]) {
+        case TK_FD_DUP2:
+          if (a[1] == a[2]) { fcntl(a[1], F_SETFD, 0); break; }
+          if (dup2(a[1], a[2]) == -1) goto fail;
+          break;
+        case TK_FD_CLOSE: close(a[1]); break;
+        case TK_FD_DUP:
+          for (j = 0; j < a[2]; ++j) if (dup(a[1]) == -1) goto fail;
+          break;
+      }
+    }
+    if (s->dir && chdir(s->dir) == -1) goto fail;
+    if (s->new_session) setsid();
+    apply_limits();
+    if (s->inherit_signals) sigprocmask(SIG_SETMASK, &saved_mask, 0);
+    else { sigemptyset(&all); sigprocmask(SIG_SETMASK, &all, 0); }
+    errno = path_exec(s->file, s->argv, s->envp, s->path);
+  fail:
+    err = errno;
+    while (write(report[1], &err, sizeof err) == -1 && errno == EINTR) ;
+    _exit(111);
+  }
+  if (pid == -1) err = errno;
+  pthread_sigmask(SIG_SETMASK, &old, 0);
+  close(report[1]);
+  if (pid == -1) { close(report[0]); return -err; }
+  do r = read(report[0], &err, sizeof err); while (r == -1 && errno == EINTR);
+  if (r == sizeof err) *exec_error = err;
+  close(report[0]);
+  return pid;
+}
+
+/* Signals are delivered to managed code through a pipe (djb's selfpipe): the handler
+   only writes the signal number, the program's loop reads it when it is ready. */
+static int selfpipe[2] = { -1, -1 };
+
+static void on_signal(int sig)
+{
+  int e = errno;
+  unsigned char c = (unsigned char)sig;
+  (void)!write(selfpipe[1], &c, 1);
+  errno = e;
+}
+
+int tk_selfpipe(void)
+{
+  if (selfpipe[0] == -1 && pipe2(selfpipe, O_CLOEXEC | O_NONBLOCK) == -1) return -1;
+  return selfpipe[0];
+}
+
+int tk_signal_catch(int sig)
+{
+  struct sigaction sa;
+  if (tk_selfpipe() == -1) return -1;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sa.sa_flags = SA_RESTART | (sig == SIGCHLD ? SA_NOCLDSTOP : 0);
+  sigemptyset(&sa.sa_mask);
+  return sigaction(sig, &sa, 0);
+}
+
+int tk_signal_set(int sig, int ignore)
+{
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = ignore ? SIG_IGN : SIG_DFL;
+  sigemptyset(&sa.sa_mask);
+  return sigaction(sig, &sa, 0);
+}

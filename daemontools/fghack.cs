@@ -1,0 +1,34 @@
+// fghack CHILD...: run CHILD with 30 extra descriptors on a pipe and wait until every
+// process holding them has closed them, so a daemon that forks into the background is
+// still supervised. Exits with CHILD's exit code (111 "child crashed" on a signal).
+using Toolkit;
+
+static unsafe class Fghack
+{
+    static ReadOnlySpan<byte> Fatal => "fghack: fatal: "u8;
+
+    static int Main()
+    {
+        var argv = Args.Argv;
+        if (argv.Length < 2) Errors.Die(100, "fghack: usage: fghack child"u8);
+        int* pi = stackalloc int[2];
+        if (Native.pipe2(pi, Native.O_CLOEXEC) == -1) Errors.DieSys(111, Native.Errno, Fatal, "unable to create pipe: "u8);
+        int pid = Exec.Spawn(argv[1..], null, [Exec.FdDupRepeat, pi[1], 30], out int execError, inheritSignals: true);
+        if (pid < 0) Errors.DieSys(111, -pid, Fatal, "unable to fork: "u8);
+        if (execError != 0) Errors.WarnSys(execError, Fatal, "unable to run "u8, argv[1], ": "u8);
+        Native.close(pi[1]);
+        byte* buf = stackalloc byte[1024];
+        for (;;)
+        {
+            nint r = Native.read(pi[0], buf, 1024);
+            if (r == -1 && Native.Errno == 4) continue;
+            if (r <= 0) break;
+        }
+        int status;
+        while (Native.waitpid(pid, &status, 0) == -1)
+            if (Native.Errno != 4) Errors.DieSys(111, Native.Errno, Fatal, "wait failed: "u8);
+        if ((status & 0x7f) != 0) Errors.Die(111, Fatal, "child crashed"u8);
+        Errors.Exit((status >> 8) & 0xff);
+        return 0;
+    }
+}
