@@ -20,6 +20,9 @@ static unsafe class Envdir
         nint d;
         fixed (byte* dot = "."u8) d = Native.opendir(dot);
         if (d == 0) Errors.DieSys(111, Native.Errno, Fatal, "unable to read directory "u8, dir, ": "u8);
+        // As in daemontools 0.76, a file that does not exist (a dangling symlink, or removed
+        // meanwhile) leaves the value buffer as the previous entry left it, terminator included.
+        byte[] value = Array.Empty<byte>();
         for (;;)
         {
             System.Runtime.InteropServices.Marshal.SetLastPInvokeError(0);
@@ -32,10 +35,12 @@ static unsafe class Envdir
             }
             var name = Dirent.Name(entry);
             if (name[0] == '.') continue;
-            var value = Read(name, out int err);
-            if (value == null) Errors.DieSys(111, err, Fatal, "unable to read "u8, dir, "/"u8, name, ": "u8);
+            var data = Files.ReadAll(name, out int err);
+            if (data != null) value = data;
+            else if (err != 2) Errors.DieSys(111, err, Fatal, "unable to read "u8, dir, "/"u8, name, ": "u8);
             if (value.Length == 0) { Exec.UnsetEnv(name); continue; }
-            Exec.SetEnv(name, FirstLine(value));
+            value = FirstLine(value);
+            Exec.SetEnv(name, value.AsSpan(0, value.Length - 1));
         }
         Native.closedir(d);
         if (Native.fchdir(origin) == -1) Errors.DieSys(111, Native.Errno, Fatal, "unable to switch to starting directory: "u8);
@@ -44,21 +49,16 @@ static unsafe class Envdir
         return 111;
     }
 
-    /// <summary>The file's bytes; a file that vanished counts as empty (djb's openreadclose).</summary>
-    static byte[] Read(ReadOnlySpan<byte> name, out int err)
-    {
-        var data = Files.ReadAll(name, out err);
-        if (data == null && err == 2) return Array.Empty<byte>();
-        return data;
-    }
-
+    /// <summary>The first line, trailing spaces and tabs cut, NULs made newlines, then a NUL
+    /// terminator (kept, because a following missing file reuses this buffer).</summary>
     static byte[] FirstLine(byte[] value)
     {
         int len = Array.IndexOf(value, (byte)'\n');
         if (len < 0) len = value.Length;
         while (len > 0 && (value[len - 1] == ' ' || value[len - 1] == '\t')) len--;
-        var line = value.AsSpan(0, len).ToArray();
-        for (int i = 0; i < line.Length; i++) if (line[i] == 0) line[i] = (byte)'\n';
+        var line = new byte[len + 1];
+        value.AsSpan(0, len).CopyTo(line);
+        for (int i = 0; i < len; i++) if (line[i] == 0) line[i] = (byte)'\n';
         return line;
     }
 }

@@ -39,14 +39,15 @@ static unsafe class Tai64nlocal
                         if (u >= 6) break;
                         u += 10;
                     }
-                    if (rawLength < raw.Length) raw[rawLength++] = (byte)ch;
+                    if (rawLength == raw.Length) Array.Resize(ref raw, raw.Length * 2);
+                    raw[rawLength++] = (byte)ch;
                     secs <<= 4;
                     secs += nanos >> 28;
                     nanos &= 0xfffffff;
                     nanos <<= 4;
                     nanos += u;
                 }
-                if (rawLength >= raw.Length || !Local(secs - Tai64.Epoch, nanos))
+                if (!Local(secs - Tai64.Epoch, nanos))
                     output.Put(raw.AsSpan(0, rawLength));
             }
             for (;;)
