@@ -1,0 +1,105 @@
+// Unit tests of the shared primitives in core/ (compiled into this test assembly).
+using System.Linq;
+using System.Text;
+using Xunit;
+
+namespace Toolkit.Tests;
+
+public class CoreTests
+{
+    static byte[][] Argv(params string[] a) => a.Select(Encoding.Latin1.GetBytes).ToArray();
+
+    static string Parse(string opts, params string[] args)
+    {
+        var g = new Getopt(Argv(args), opts);
+        var sb = new StringBuilder();
+        int c;
+        while ((c = g.Next()) != Getopt.Done)
+        {
+            sb.Append((char)c);
+            if (g.Arg != null) sb.Append('=').Append(Encoding.Latin1.GetString(g.Arg));
+            sb.Append(' ');
+        }
+        return sb.Append("| ").Append(g.Index).ToString();
+    }
+
+    [Theory]
+    [InlineData("ab:", new[] { "p", "-a", "-b", "x", "rest" }, "a b=x | 4")]
+    [InlineData("ab:", new[] { "p", "-ab", "x" }, "a b=x | 3")]
+    [InlineData("ab:", new[] { "p", "-abx", "y" }, "a b=x | 2")]
+    [InlineData("ab:", new[] { "p", "--", "-a" }, "| 2")]
+    [InlineData("ab:", new[] { "p", "--anything", "-a" }, "| 2")]
+    [InlineData("ab:", new[] { "p", "-", "-a" }, "| 1")]
+    [InlineData("ab:", new[] { "p", "x", "-a" }, "| 1")]
+    [InlineData("ab:", new[] { "p", "" }, "| 1")]
+    [InlineData("ab:", new[] { "p", "-aa" }, "a a | 2")]
+    [InlineData("ab:", new[] { "p", "-b", "" }, "b= | 3")]
+    public void GetoptFollowsDjb(string opts, string[] args, string expected) => Assert.Equal(expected, Parse(opts, args));
+
+    [Fact]
+    public void GetoptReportsProblems()
+    {
+        var g = new Getopt(Argv("p", "-z"), "ab:");
+        Assert.Equal('?', g.Next());
+        var h = new Getopt(Argv("p", "-b"), "ab:");
+        Assert.Equal('?', h.Next());
+        var colon = new Getopt(Argv("p", "-:"), "ab:");
+        Assert.Equal('?', colon.Next());
+    }
+
+    [Theory]
+    [InlineData("123", 3, 123UL)]
+    [InlineData("12x", 2, 12UL)]
+    [InlineData("", 0, 0UL)]
+    [InlineData("-1", 0, 0UL)]
+    [InlineData("18446744073709551615", 20, ulong.MaxValue)]
+    [InlineData("18446744073709551616", 20, 0UL)]
+    public void ScanULongWrapsLikeC(string s, int used, ulong value)
+    {
+        Assert.Equal(used, Numbers.ScanULong(Encoding.ASCII.GetBytes(s), out var v));
+        Assert.Equal(value, v);
+    }
+
+    [Fact]
+    public void FormatPadsToMinimumDigits()
+    {
+        Assert.Equal("007", Encoding.ASCII.GetString(Numbers.Text(7, 3)));
+        Assert.Equal("4294967295", Encoding.ASCII.GetString(Numbers.Text(4294967295, 9)));
+        Assert.Equal("0", Encoding.ASCII.GetString(Numbers.Text(0)));
+    }
+
+    [Fact]
+    public void Tai64nLabelLayout()
+    {
+        var label = new byte[12];
+        Tai64.Pack(label, Tai64.Epoch + 1_600_000_000, 10);
+        var text = new byte[25];
+        Tai64.Format(label, text);
+        Assert.Equal("@400000005f5e100a0000000a", Encoding.ASCII.GetString(text));
+    }
+
+    [Theory]
+    [InlineData(2, "file does not exist")]
+    [InlineData(13, "access denied")]
+    [InlineData(1, "permission denied")]
+    [InlineData(6, "device not configured")]
+    [InlineData(11, "temporary failure")]
+    [InlineData(40, "symbolic link loop")]
+    [InlineData(98, "address already used")]
+    [InlineData(28, "out of disk space")]
+    [InlineData(9999, "unknown error")]
+    public void ErrorTextsAreDjbs(int errno, string text) => Assert.Equal(text, Encoding.ASCII.GetString(Errors.Text(errno)));
+
+    [Fact]
+    public void PasswdLinesAreReadLikeNssFiles()
+    {
+        var passwd = Encoding.ASCII.GetBytes("root:x:0:0:root:/root:/bin/sh\nbad:x:abc:1::/:\nqmaild:x:7791:2108::/var/qmail:/bin/false\nqmaild:x:1:1::/:\nnoend:x:5:6");
+        Assert.True(Accounts.Find(passwd, "qmaild"u8, out var uid, out var gid));
+        Assert.Equal((7791u, 2108u), (uid, gid));
+        Assert.False(Accounts.Find(passwd, "bad"u8, out _, out _));
+        Assert.False(Accounts.Find(passwd, "qmail"u8, out _, out _));
+        Assert.False(Accounts.Find(passwd, "noend"u8, out _, out _));
+        Assert.True(Accounts.Find(passwd, "root"u8, out uid, out gid));
+        Assert.Equal((0u, 0u), (uid, gid));
+    }
+}
