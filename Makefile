@@ -13,10 +13,12 @@ SUPERVISION =
 MULTILOG =
 CDB =
 UCSPI_TCP =
-QMAIL =
+QMAIL = qmailctl
 COMMANDS = $(CHAINLOAD) $(SUPERVISION) $(MULTILOG) $(CDB) $(UCSPI_TCP) $(QMAIL)
 
 CORE = $(wildcard core/*.cs) core/native/startup.c core/Command.csproj Directory.Build.props
+TEMPLATES = $(shell find service-templates -type f)
+command/qmailctl: $(TEMPLATES)
 PUBLISH = $(DOTNET) publish core/Command.csproj -c Release --nologo -v:q \
 	-p:NativeDebugSymbols=false -o command
 
@@ -24,7 +26,7 @@ PUBLISH = $(DOTNET) publish core/Command.csproj -c Release --nologo -v:q \
 all: $(addprefix command/,$(COMMANDS))
 
 .SECONDEXPANSION:
-command/%: $$(firstword $$(wildcard daemontools/$$*.cs ucspi-tcp/$$*.cs qmail/$$*.cs)) $(CORE)
+command/%: $$(firstword $$(wildcard daemontools/$$*.cs ucspi-tcp/$$*.cs qmail/$$*.cs)) $$(wildcard */$$*.*.cs) $(CORE)
 	@echo "build $*"
 	@$(PUBLISH) -p:Command=$* -p:CommandSource=$< >obj/$*.log 2>&1 || { cat obj/$*.log; exit 1; }
 	@touch $@

@@ -95,4 +95,7 @@ public static unsafe class Native
         SIGCHLD = 17, SIGCONT = 18, SIGSTOP = 19;
 
     public static int Errno => Marshal.GetLastPInvokeError();
+
+    // qmail
+    [DllImport(C, SetLastError = true)] public static extern int chown(byte* path, uint uid, uint gid);
 }
