@@ -22,7 +22,7 @@ command/qmailctl: $(TEMPLATES)
 PUBLISH = $(DOTNET) publish core/Command.csproj -c Release --nologo -v:q \
 	-p:NativeDebugSymbols=false -o command
 
-.PHONY: all test unit install uninstall clean bench
+.PHONY: all test install uninstall clean bench demo
 all: $(addprefix command/,$(COMMANDS))
 
 .SECONDEXPANSION:
@@ -39,6 +39,10 @@ obj:
 # Debian reference binaries. Ends with "N passed, N failed".
 test: all
 	@bash tests/run
+
+# The main job: a whole qmail service tree on the toolkit, without root (see qmail/demo).
+demo: all
+	@bash qmail/demo
 
 bench: all
 	@bash bench/startup
