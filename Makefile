@@ -17,8 +17,6 @@ QMAIL = qmailctl
 COMMANDS = $(CHAINLOAD) $(SUPERVISION) $(MULTILOG) $(CDB) $(UCSPI_TCP) $(QMAIL)
 
 CORE = $(wildcard core/*.cs) core/native/startup.c core/Command.csproj Directory.Build.props
-TEMPLATES = $(shell find service-templates -type f)
-command/qmailctl: $(TEMPLATES)
 PUBLISH = $(DOTNET) publish core/Command.csproj -c Release --nologo -v:q \
 	-p:NativeDebugSymbols=false -o command
 
@@ -30,6 +28,9 @@ command/%: $$(firstword $$(wildcard daemontools/$$*.cs ucspi-tcp/$$*.cs qmail/$$
 	@echo "build $*"
 	@$(PUBLISH) -p:Command=$* -p:CommandSource=$< >obj/$*.log 2>&1 || { cat obj/$*.log; exit 1; }
 	@touch $@
+
+# qmailctl has the service templates built in.
+command/qmailctl: $(shell find service-templates -type f)
 
 $(addprefix command/,$(COMMANDS)): | obj
 obj:
