@@ -56,7 +56,7 @@ public static unsafe class Accounts
         Native.close(p[1]);
         var output = pid > 0 && execError == 0 ? Files.ReadFd(p[0], out _) : null;
         Native.close(p[0]);
-        if (pid > 0) { int status; while (Native.waitpid(pid, &status, 0) == -1 && Native.Errno == 4) { } }
+        if (pid > 0) Exec.WaitPid(pid);
         return output;
     }
 

@@ -96,6 +96,15 @@ public static unsafe class Exec
         }
     }
 
+    /// <summary>Waits for the child to end (retrying EINTR); its wait status, or -1 with errno.</summary>
+    public static int WaitPid(int pid)
+    {
+        int status;
+        while (Native.waitpid(pid, &status, 0) == -1)
+            if (Native.Errno != 4) return -1;
+        return status;
+    }
+
     /// <summary>"PROG: fatal: unable to run NAME: ERR" and exit 111: what every chain tool does
     /// when the exec fails.</summary>
     public static void RunOrDie(ReadOnlySpan<byte> fatal, byte[][] argv)

@@ -27,9 +27,8 @@ static unsafe class Fghack
             if (r == -1 && Native.Errno == 4) continue;
             if (r <= 0) break;
         }
-        int status;
-        while (Native.waitpid(pid, &status, 0) == -1)
-            if (Native.Errno != 4) Errors.DieSys(111, Native.Errno, Fatal, "wait failed: "u8);
+        int status = Exec.WaitPid(pid);
+        if (status == -1) Errors.DieSys(111, Native.Errno, Fatal, "wait failed: "u8);
         if ((status & 0x7f) != 0) Errors.Die(111, Fatal, "child crashed"u8);
         Errors.Exit((status >> 8) & 0xff);
         return 0;

@@ -234,8 +234,7 @@ static class Qmailctl
             Errors.WarnSys(-pid, "qmailctl: warning: "u8, "unable to fork: "u8);
             return 111;
         }
-        int status;
-        while (Native.waitpid(pid, &status, 0) == -1 && Native.Errno == 4) { }
+        int status = Exec.WaitPid(pid);
         if (execError != 0)
         {
             Errors.WarnSys(execError, "qmailctl: warning: "u8, "unable to run "u8, argv[0], ": "u8);
