@@ -45,7 +45,7 @@ public sealed class Tree : IDisposable
 
     public void Dispose()
     {
-        foreach (var g in groups) Sh($"kill -KILL -- -{g} 2>/dev/null; true");
+        foreach (var g in groups) Sh($"kill -KILL -{g} 2>/dev/null; true");
         Dir.Dispose();
     }
 }

@@ -192,4 +192,15 @@ public class SupervisionInteropTests
         Assert.Equal("supervise: fatal: unable to start theirs/run: access denied", File.ReadAllLines(tree.Dir["theirs.err"])[0]);
         Assert.Equal("supervise: fatal: unable to start ours/run: access denied", File.ReadAllLines(tree.Dir["ours.err"])[0]);
     }
+
+    /// <summary>svscanboot is Debian's script with the install prefix first in PATH and /service.</summary>
+    [Fact]
+    public void SvscanbootIsDebiansScriptForTheInstallPrefix()
+    {
+        string Body(string text, string service) => string.Join("\n", text.Split('\n')
+            .Where(l => !l.StartsWith("#") && !l.StartsWith("PATH=") && l.Trim() != "")).Replace(service, "SERVICE");
+        var ours = File.ReadAllText(Ours("svscanboot"));
+        Assert.Equal(Body(File.ReadAllText(Theirs("svscanboot")), "/etc/service"), Body(ours, "/service"));
+        Assert.Matches("\nPATH=/[^\n]*/bin:/command:/usr/local/bin:/usr/local/sbin:/bin:/sbin:/usr/bin:/usr/sbin:/usr/X11R6/bin\n", ours);
+    }
 }
