@@ -2,6 +2,7 @@
 # run the tests, install. See README.md.
 
 PREFIX ?= /usr/local
+SERVICE ?= /service
 DESTDIR ?=
 DOTNET ?= dotnet
 MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
@@ -9,7 +10,7 @@ MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
 # One line per area, so that work on one area does not touch another's line.
 CHAINLOAD = setuidgid envuidgid envdir softlimit setlock pgrphack fghack \
 	tai64n tai64nlocal readproctitle
-SUPERVISION =
+SUPERVISION = supervise svscan svc svok svstat svscanboot
 MULTILOG =
 CDB =
 UCSPI_TCP =
@@ -31,6 +32,11 @@ command/%: $$(firstword $$(wildcard daemontools/$$*.cs ucspi-tcp/$$*.cs qmail/$$
 
 # qmailctl has the service templates built in.
 command/qmailctl: $(shell find service-templates -type f)
+
+# svscanboot is a shell script pointing at the install prefix and the service directory.
+command/svscanboot: daemontools/svscanboot.sh Makefile
+	@mkdir -p command
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@SERVICE@|$(SERVICE)|g' $< >$@ && chmod 755 $@
 
 $(addprefix command/,$(COMMANDS)): | obj
 obj:

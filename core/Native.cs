@@ -98,4 +98,25 @@ public static unsafe class Native
 
     // qmail
     [DllImport(C, SetLastError = true)] public static extern int chown(byte* path, uint uid, uint gid);
+
+    // supervision (supervise, svscan, svc, svok, svstat)
+    [DllImport(C, SetLastError = true)] public static extern int mkdir(byte* path, int mode);
+    [DllImport(C, SetLastError = true)] public static extern int mkfifo(byte* path, int mode);
+    [DllImport(C, SetLastError = true)] public static extern int rename(byte* from, byte* to);
+    [DllImport(C, SetLastError = true)] public static extern nint readlink(byte* path, byte* buf, nint size);
+    [DllImport(C, SetLastError = true)] public static extern int stat(byte* path, Stat* st);
+    [DllImport(C, SetLastError = true)] public static extern int kill(int pid, int sig);
+
+    /// <summary>struct stat on Linux x86-64 (only the fields used; the size is the kernel's).</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 144)]
+    public struct Stat
+    {
+        [FieldOffset(0)] public ulong Dev;
+        [FieldOffset(8)] public ulong Ino;
+        [FieldOffset(24)] public uint Mode;
+    }
+
+    public const int S_IFMT = 0xf000, S_IFDIR = 0x4000;
+    public const int ENOENT = 2, EINTR = 4, ENXIO = 6, EEXIST = 17, EINVAL = 22;
+    public const int CLOCK_MONOTONIC = 1, F_SETFL = 4;
 }

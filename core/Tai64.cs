@@ -9,9 +9,17 @@ public static unsafe class Tai64
     /// <summary>The current time as a 12-byte TAI64N label.</summary>
     public static void Now(Span<byte> label12)
     {
+        Now(out ulong seconds, out uint nanoseconds);
+        Pack(label12, seconds, nanoseconds);
+    }
+
+    /// <summary>The current time as TAI64 seconds and djb's nanoseconds.</summary>
+    public static void Now(out ulong seconds, out uint nanoseconds)
+    {
         Native.TimeSpec ts;
         Native.clock_gettime(Native.CLOCK_REALTIME, &ts);
-        Pack(label12, Epoch + (ulong)ts.Sec, (uint)(ts.Nsec / 1000 * 1000 + 500));
+        seconds = Epoch + (ulong)ts.Sec;
+        nanoseconds = (uint)(ts.Nsec / 1000 * 1000 + 500);
     }
 
     public static void Pack(Span<byte> label12, ulong seconds, uint nanoseconds)

@@ -1,0 +1,25 @@
+// svok DIR: exit 0 if a supervise is running in DIR (it holds DIR/supervise/ok open for
+// reading), 100 if not.
+using Toolkit;
+
+static unsafe class Svok
+{
+    static ReadOnlySpan<byte> Fatal => "svok: fatal: "u8;
+
+    static int Main()
+    {
+        var argv = Args.Argv;
+        if (argv.Length < 2) Errors.Die(100, "svok: usage: svok dir"u8);
+        fixed (byte* z = Args.Z(argv[1]))
+            if (Native.chdir(z) == -1) Errors.DieSys(111, Native.Errno, Fatal, "unable to chdir to "u8, argv[1], ": "u8);
+        int fd = Files.Open("supervise/ok"u8, Native.O_WRONLY | Native.O_NONBLOCK | Native.O_CLOEXEC);
+        if (fd == -1)
+        {
+            int e = Native.Errno;
+            if (e == Native.ENOENT || e == Native.ENXIO) Errors.Exit(100);
+            Errors.DieSys(111, e, Fatal, "unable to open "u8, argv[1], "/supervise/ok: "u8);
+        }
+        Errors.Exit(0);
+        return 0;
+    }
+}
