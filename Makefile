@@ -54,12 +54,30 @@ demo: all
 bench: all
 	@bash bench/startup
 
+# Like djb's package install: the programs under the prefix, /command and /usr/local/bin
+# links to them, /service, and boot integration (a systemd unit running svscanboot; the classic
+# inittab line is in the README).
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
-	for c in $(COMMANDS); do install -m 755 command/$$c $(DESTDIR)$(PREFIX)/bin/$$c; done
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/command $(DESTDIR)/usr/local/bin $(DESTDIR)/etc/systemd/system
+	install -d -m 755 $(DESTDIR)$(SERVICE)
+	for c in $(COMMANDS); do \
+	  install -m 755 command/$$c $(DESTDIR)$(PREFIX)/bin/$$c; \
+	  ln -sfn $(PREFIX)/bin/$$c $(DESTDIR)/command/$$c; \
+	  [ $(PREFIX)/bin = /usr/local/bin ] || ln -sfn $(PREFIX)/bin/$$c $(DESTDIR)/usr/local/bin/$$c; \
+	done
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@SERVICE@|$(SERVICE)|g' daemontools/svscanboot.sh \
+	  > $(DESTDIR)$(PREFIX)/bin/svscanboot
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@SERVICE@|$(SERVICE)|g' daemontools/svscan.service \
+	  > $(DESTDIR)/etc/systemd/system/svscan.service
+	chmod 644 $(DESTDIR)/etc/systemd/system/svscan.service
 
 uninstall:
-	for c in $(COMMANDS); do rm -f $(DESTDIR)$(PREFIX)/bin/$$c; done
+	for c in $(COMMANDS); do \
+	  rm -f $(DESTDIR)$(PREFIX)/bin/$$c $(DESTDIR)/command/$$c; \
+	  [ $(PREFIX)/bin = /usr/local/bin ] || [ ! -L $(DESTDIR)/usr/local/bin/$$c ] || rm -f $(DESTDIR)/usr/local/bin/$$c; \
+	done
+	rm -f $(DESTDIR)/etc/systemd/system/svscan.service
+	-rmdir $(DESTDIR)/command 2>/dev/null
 
 clean:
 	rm -rf command obj core/bin core/obj tests/bin tests/obj

@@ -88,7 +88,7 @@ public sealed class QmailTree : IDisposable
         }
         finally
         {
-            Sh($"kill -KILL -- -{svscan.Id}");
+            Sh($"/bin/kill -KILL -- -{svscan.Id}");
             svscan.WaitForExit(5000);
             dns.Dispose();
             Dir.Dispose();

@@ -1,0 +1,69 @@
+// make install / uninstall into a scratch DESTDIR, and svscanboot started as init would.
+using System.IO;
+using System.Linq;
+using Xunit;
+using static Toolkit.Tests.Harness;
+
+namespace Toolkit.Tests;
+
+public class InstallTests
+{
+    static readonly string[] Some = { "supervise", "svscan", "svc", "svstat", "setuidgid", "envdir", "softlimit", "qmailctl", "svscanboot" };
+
+    [Fact]
+    public void InstallLikeDjbsPackageAndUninstall()
+    {
+        using var t = new TempDir();
+        var r = Sh($"make -s -C {Root} install DESTDIR={t.Path} PREFIX=/opt/tk SERVICE=/srv/service 2>&1");
+        Assert.True(r.Exit == 0, r.ToString());
+        foreach (var c in Some)
+        {
+            var real = t[$"opt/tk/bin/{c}"];
+            Assert.True(File.Exists(real), c);
+            Assert.Equal("755", Convert.ToString((int)File.GetUnixFileMode(real), 8));
+            Assert.Equal($"/opt/tk/bin/{c}", new FileInfo(t[$"command/{c}"]).LinkTarget);
+            Assert.Equal($"/opt/tk/bin/{c}", new FileInfo(t[$"usr/local/bin/{c}"]).LinkTarget);
+        }
+        Assert.True(Directory.Exists(t["srv/service"]));
+        var boot = File.ReadAllText(t["opt/tk/bin/svscanboot"]);
+        Assert.Contains("PATH=/opt/tk/bin:/command:", boot);
+        Assert.Contains("svc -dx /srv/service/* /srv/service/*/log", boot);
+        Assert.Contains("env - PATH=$PATH svscan /srv/service 2>&1 | \\\nenv - PATH=$PATH readproctitle service errors: ....", boot);
+        var unit = File.ReadAllText(t["etc/systemd/system/svscan.service"]);
+        Assert.Contains("ExecStart=/opt/tk/bin/svscanboot\n", unit);
+
+        var u = Sh($"make -s -C {Root} uninstall DESTDIR={t.Path} PREFIX=/opt/tk SERVICE=/srv/service 2>&1");
+        Assert.True(u.Exit == 0, u.ToString());
+        Assert.Empty(Directory.GetFiles(t["opt/tk/bin"]));
+        Assert.Empty(Directory.GetFileSystemEntries(t["usr/local/bin"]));
+        Assert.False(File.Exists(t["etc/systemd/system/svscan.service"]));
+        Assert.True(Directory.Exists(t["srv/service"]));
+    }
+
+    [Fact]
+    public void SvscanbootRunsTheTreeAndShowsErrorsInPs()
+    {
+        using var t = new TempDir();
+        Directory.CreateDirectory(t["prefix"]);
+        File.CreateSymbolicLink(t["prefix/bin"], Path.GetDirectoryName(Ours("svscan")));
+        Directory.CreateDirectory(t["service/hello"]);
+        t.Write("service/hello/run", "#!/bin/sh\necho started > ../../hello.out\nexec sleep 300\n");
+        Sh($"chmod 755 {t["service/hello/run"]}");
+        File.CreateSymbolicLink(t["service/broken"], t["nowhere"]);
+        Sh($"sed -e 's|@PREFIX@|{t["prefix"]}|g' -e 's|@SERVICE@|{t["service"]}|g' {Root}/daemontools/svscanboot.sh > {t["boot"]}; chmod 755 {t["boot"]}");
+        var start = Sh($"setsid {t["boot"]} & echo $!");
+        int pgid = int.Parse(start.Out.Trim());
+        try
+        {
+            Assert.True(WaitFor(() => File.Exists(t["hello.out"]), 15000));
+            Assert.True(WaitFor(() => Sh($"ps -o args= -g {pgid}").Out.Contains("readproctitle service errors: ...") &&
+                                      Sh($"ps -o args= -g {pgid}").Out.Contains("unable to stat broken"), 15000),
+                Sh($"ps -o args= -g {pgid}").Out);
+            Assert.Contains(": up (pid ", Run(Ours("svstat"), new[] { t["service/hello"] }).Out);
+        }
+        finally
+        {
+            Sh($"/bin/kill -KILL -- -{pgid}");
+        }
+    }
+}
