@@ -4,6 +4,8 @@
 // reads one without trusting it: every position and length is checked against the file
 // size; a bad one is a format error (errno EPROTO, "protocol error"), never an exception, a
 // crash or an endless loop.
+using System.Collections.Generic;
+
 namespace Toolkit;
 
 public static class CdbHash
@@ -218,24 +220,57 @@ public sealed unsafe class Cdb : IDisposable
     {
         if (pos > size || size - pos < (ulong)dst.Length) { Errno = EPROTO; return false; }
         if (image != null) { image.AsSpan((int)pos, dst.Length).CopyTo(dst); return true; }
-        fixed (byte* p = dst)
+        while (dst.Length > 0)
         {
-            int done = 0;
-            while (done < dst.Length)
+            var block = Block(pos / BlockSize);
+            if (block == null) return false;
+            int offset = (int)(pos % BlockSize);
+            if (block.Length <= offset) { Errno = EPROTO; return false; }
+            int n = Math.Min(dst.Length, block.Length - offset);
+            block.AsSpan(offset, n).CopyTo(dst);
+            dst = dst.Slice(n);
+            pos += (ulong)n;
+        }
+        return true;
+    }
+
+    // Files are read in blocks through pread (not mmap: a file truncated while it is being
+    // read is then a format error, not SIGBUS); recent blocks are kept.
+    const int BlockSize = 4096, CachedBlocks = 256;
+    readonly Dictionary<ulong, byte[]> blocks = new();
+    ulong lastNumber = ulong.MaxValue;
+    byte[] lastBlock;
+
+    byte[] Block(ulong number)
+    {
+        if (number == lastNumber) return lastBlock;
+        if (!blocks.TryGetValue(number, out var block)) block = ReadBlock(number);
+        if (block != null) { lastNumber = number; lastBlock = block; }
+        return block;
+    }
+
+    byte[] ReadBlock(ulong number)
+    {
+        var block = new byte[Math.Min((ulong)BlockSize, size - number * BlockSize)];
+        int done = 0;
+        fixed (byte* p = block)
+            while (done < block.Length)
             {
-                nint r = Native.pread(fd, p + done, dst.Length - done, (long)pos + done);
+                nint r = Native.pread(fd, p + done, block.Length - done, (long)(number * BlockSize) + done);
                 if (r < 0)
                 {
                     int e = Native.Errno;
                     if (e == 4) continue;
                     Errno = e;
-                    return false;
+                    return null;
                 }
-                if (r == 0) { Errno = EPROTO; return false; }
+                if (r == 0) break;
                 done += (int)r;
             }
-        }
-        return true;
+        if (done < block.Length) Array.Resize(ref block, done);
+        if (blocks.Count == CachedBlocks) blocks.Clear();
+        blocks[number] = block;
+        return block;
     }
 
     bool ReadPair(ulong pos, out uint a, out uint b)

@@ -221,6 +221,26 @@ public class CdbTests
     }
 
     [Fact]
+    public void FileShrinkingWhileOpenIsAFormatError()
+    {
+        using var d = new TempDir();
+        var records = RandomRecords(new Random(5), 3000);
+        File.WriteAllBytes(d["r.cdb"], Build(records));
+        using var cdb = Cdb.Open(B(d["r.cdb"]), out int errno);
+        Assert.Equal(0, errno);
+        Assert.Equal(1, cdb.Find(B(records[0].Item1)));
+        using (var f = new FileStream(d["r.cdb"], FileMode.Open)) f.SetLength(3000);
+        int errors = 0;
+        foreach (var (key, _) in records.Skip(1).Take(200))
+        {
+            int r = cdb.Find(B(key));
+            if (r == 1 && cdb.Data() == null) r = -1;
+            if (r == -1) { errors++; Assert.Equal(Cdb.EPROTO, cdb.Errno); }
+        }
+        Assert.True(errors > 100, $"{errors} format errors");
+    }
+
+    [Fact]
     public void TruncatedRulesReadLikeDebian()
     {
         using var d = new TempDir();

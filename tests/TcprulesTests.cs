@@ -307,6 +307,17 @@ public class TcprulesTests
         }
     }
 
+    [Fact]
+    public void DirectoryInsteadOfFile()
+    {
+        using var d = new TempDir();
+        var ours = Run(Ours("tcprulescheck"), new[] { "." }, cwd: d.Path);
+        Assert.Equal((111, "tcprulescheck: fatal: unable to read .: is a directory\n"), (ours.Exit, ours.Err));
+        var theirs = Sh($"{Theirs("tcprules")} r.cdb r.tmp < .", d.Path);
+        Assert.Equal(theirs.ToString(), Sh($"{Ours("tcprules")} r.cdb r.tmp < .", d.Path).ToString());
+        Assert.Equal("tcprules: fatal: unable to read input: is a directory\n", theirs.Err);
+    }
+
     // IPv6: accepted where djb's reading would not parse; IPv4 bytes unchanged.
     [Fact]
     public void IPv6Rules()
