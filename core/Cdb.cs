@@ -178,15 +178,11 @@ public sealed unsafe class CdbMake
 public sealed unsafe class Cdb : IDisposable
 {
     public const int EPROTO = 71;
-    readonly int fd = -1;
-    readonly byte[] image;
+    readonly int fd;
     readonly ulong size;
     ulong loop, khash, kpos, hpos, hslots;
     public ulong DataPosition, DataLength;
     public int Errno;
-
-    /// <summary>A reader over a cdb held in memory.</summary>
-    public Cdb(byte[] image) { this.image = image; size = (ulong)image.Length; }
 
     Cdb(int fd, ulong size) { this.fd = fd; this.size = size; }
 
@@ -210,16 +206,12 @@ public sealed unsafe class Cdb : IDisposable
         return new Cdb(fd, (ulong)end);
     }
 
-    public void Dispose()
-    {
-        if (fd != -1) Native.close(fd);
-    }
+    public void Dispose() => Native.close(fd);
 
     /// <summary>Reads bytes at pos; false (Errno) if they are not all inside the file.</summary>
     public bool Read(Span<byte> dst, ulong pos)
     {
         if (pos > size || size - pos < (ulong)dst.Length) { Errno = EPROTO; return false; }
-        if (image != null) { image.AsSpan((int)pos, dst.Length).CopyTo(dst); return true; }
         while (dst.Length > 0)
         {
             var block = Block(pos / BlockSize);

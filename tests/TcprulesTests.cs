@@ -15,9 +15,10 @@ public class TcprulesTests
     static byte[] B(string s) => Encoding.Latin1.GetBytes(s);
 
     /// <summary>Runs tcprules (ours or Debian's) in dir on the rules text; the result and the cdb bytes (null if none).</summary>
-    internal static (Result result, byte[] cdb) Compile(string exe, string dir, byte[] rules, string cdb = "rules.cdb")
+    internal static (Result result, byte[] cdb) Compile(string exe, string dir, byte[] rules, string cdb = "rules.cdb",
+        int timeoutMs = 20000)
     {
-        var r = Run(exe, new[] { cdb, cdb + ".tmp" }, cwd: dir, stdinBytes: rules);
+        var r = Run(exe, new[] { cdb, cdb + ".tmp" }, cwd: dir, stdinBytes: rules, timeoutMs: timeoutMs);
         var path = Path.Combine(dir, cdb);
         return (r, File.Exists(path) ? File.ReadAllBytes(path) : null);
     }
@@ -363,9 +364,12 @@ public class TcprulesTests
             for (int i = 0; i < 150 && DateTime.UtcNow < deadline; i++)
             {
                 var text = FuzzText(random);
-                var (theirs, theirCdb) = Compile(Theirs("tcprules"), d.Path, text, "theirs.cdb");
-                var (ours, ourCdb) = Compile(Ours("tcprules"), d.Path, text, "ours.cdb");
                 string where = $"seed {s} case {i}: {Convert.ToBase64String(text)}";
+                var (theirs, theirCdb) = Compile(Theirs("tcprules"), d.Path, text, "theirs.cdb");
+                Result ours;
+                byte[] ourCdb;
+                try { (ours, ourCdb) = Compile(Ours("tcprules"), d.Path, text, "ours.cdb", timeoutMs: 10000); }
+                catch (TimeoutException) { Assert.Fail($"tcprules hangs: {where}"); throw; }
                 if (theirs.Exit == 0)
                 {
                     Assert.True(ours.ToString() == theirs.ToString(), where);
