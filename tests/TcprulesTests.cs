@@ -306,6 +306,9 @@ public class TcprulesTests
             var ours = Run(Ours("tcprulescheck"), args, cwd: d.Path);
             Assert.Equal(theirs.ToString(), ours.ToString());
         }
+        File.WriteAllBytes(d["r.cdb"], CdbTests.Build(new[] { ("1.2.3.4", "D\0") }));
+        Assert.Equal(Sh($"{Theirs("tcprulescheck")} r.cdb > /dev/full", d.Path, Env("1.2.3.4", null, null)).ToString(),
+            Sh($"{Ours("tcprulescheck")} r.cdb > /dev/full", d.Path, Env("1.2.3.4", null, null)).ToString());
     }
 
     [Fact]

@@ -34,6 +34,7 @@ static class Tcprulescheck
             }
             output.Put(deny ? "deny connection\n"u8 : "allow connection\n"u8);
         }
-        return output.Flush() ? 0 : 111;
+        output.Flush(); // as in djb's: a write error is not reported
+        return 0;
     }
 }
