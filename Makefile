@@ -12,7 +12,7 @@ CHAINLOAD = setuidgid envuidgid envdir softlimit setlock pgrphack fghack \
 	tai64n tai64nlocal readproctitle
 SUPERVISION = supervise svscan svc svok svstat svscanboot
 MULTILOG =
-CDB =
+CDB = tcprules tcprulescheck cdbmake cdbdump cdbget
 UCSPI_TCP =
 QMAIL = qmailctl
 COMMANDS = $(CHAINLOAD) $(SUPERVISION) $(MULTILOG) $(CDB) $(UCSPI_TCP) $(QMAIL)

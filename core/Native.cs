@@ -119,4 +119,9 @@ public static unsafe class Native
     public const int S_IFMT = 0xf000, S_IFDIR = 0x4000;
     public const int ENOENT = 2, EINTR = 4, ENXIO = 6, EEXIST = 17, EINVAL = 22;
     public const int CLOCK_MONOTONIC = 1, F_SETFL = 4;
+
+    // cdb and tcprules
+    [DllImport(C, SetLastError = true)] public static extern long lseek(int fd, long offset, int whence);
+    [DllImport(C, SetLastError = true)] public static extern nint pread(int fd, byte* buf, nint n, long offset);
+    public const int SEEK_SET = 0, SEEK_END = 2;
 }
