@@ -19,9 +19,11 @@ static class QmailSetup
 
     static readonly Output Out = new(1, 4096);
     static int status;
+    static string toolkit; // the directory of the running qmailctl: its tcprules compiles the rules
 
     public static void Register(RootCommand root, Option<string> service, Option<string> qmail, Option<string> rules, string bin)
     {
+        toolkit = bin;
         var c = new Command("setup", "install the qmail services as Life with qmail lays them out (idempotent)");
         Option<string> O(string name, string value, string help)
         {
@@ -116,7 +118,7 @@ static class QmailSetup
         if (!File.Exists(rulesPath + ".cdb") || File.GetLastWriteTimeUtc(rulesPath + ".cdb") < File.GetLastWriteTimeUtc(rulesPath))
         {
             Say("compile " + rulesPath + ".cdb");
-            if (Qmailctl.Compile(s.Bin, rulesPath) != 0) status = 111;
+            if (Qmailctl.Compile(toolkit, rulesPath) != 0) status = 111;
         }
 
         MakeDir(Below(s, s.Service));

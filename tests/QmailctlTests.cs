@@ -124,5 +124,6 @@ public class QmailctlTests
     }
 
     static string Snapshot(string root) => string.Join("\n", Directory.EnumerateFileSystemEntries(root, "*", SearchOption.AllDirectories)
-        .OrderBy(p => p).Select(p => $"{p} {Mode(p)} {File.GetLastWriteTimeUtc(p).Ticks} {(File.Exists(p) ? new FileInfo(p).Length : 0)}"));
+        .OrderBy(p => p).Select(p => new FileInfo(p).LinkTarget is string target ? $"{p} -> {target}"
+            : $"{p} {Mode(p)} {File.GetLastWriteTimeUtc(p).Ticks} {(File.Exists(p) ? new FileInfo(p).Length : 0)}"));
 }
