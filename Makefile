@@ -10,7 +10,7 @@ MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
 CHAINLOAD = setuidgid envuidgid envdir softlimit setlock pgrphack fghack \
 	tai64n tai64nlocal readproctitle
 SUPERVISION =
-MULTILOG =
+MULTILOG = multilog
 CDB =
 UCSPI_TCP =
 QMAIL =

@@ -95,4 +95,26 @@ public static unsafe class Native
         SIGCHLD = 17, SIGCONT = 18, SIGSTOP = 19;
 
     public static int Errno => Marshal.GetLastPInvokeError();
+
+    // multilog
+    [DllImport(C, SetLastError = true)] public static extern long lseek(int fd, long offset, int whence);
+    [DllImport(C, SetLastError = true)] public static extern int mkdir(byte* path, int mode);
+    [DllImport(C, SetLastError = true)] public static extern int stat(byte* path, StatBuf* st);
+    [DllImport(C, SetLastError = true)] public static extern int link(byte* from, byte* to);
+    [DllImport(C, SetLastError = true)] public static extern int unlink(byte* path);
+    [DllImport(C, SetLastError = true)] public static extern int rename(byte* from, byte* to);
+    [DllImport(C, SetLastError = true)] public static extern int chmod(byte* path, int mode);
+    [DllImport(C, SetLastError = true)] public static extern int fchmod(int fd, int mode);
+    [DllImport(C)] public static extern int umask(int mask);
+
+    /// <summary>struct stat on Linux x86-64 (144 bytes).</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 144)]
+    public struct StatBuf
+    {
+        [FieldOffset(16)] public ulong Nlink;
+        [FieldOffset(24)] public uint Mode;
+        [FieldOffset(48)] public long Size;
+    }
+
+    public const int CLOCK_MONOTONIC = 1, F_DUPFD_CLOEXEC = 1030, SEEK_SET = 0, ENOENT = 2, EINTR = 4, EAGAIN = 11;
 }
