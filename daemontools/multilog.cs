@@ -123,6 +123,7 @@ static unsafe class Multilog
         for (;;)
         {
             foreach (var d in dirs) d.Flush();
+            // After TERM, a partial line is finished by blocking reads of one byte.
             nint r;
             for (;;)
             {
@@ -134,10 +135,14 @@ static unsafe class Multilog
                     }
                 if (exitAsap && newline) { r = 0; break; }
                 poll[0] = new Native.PollFd { Fd = 0, Events = Native.POLLIN };
-                poll[1] = new Native.PollFd { Fd = sig, Events = Native.POLLIN };
-                if (Native.poll(poll, 2, -1) == -1) continue;
-                if (poll[1].Revents != 0) continue;
+                if (!exitAsap)
+                {
+                    poll[1] = new Native.PollFd { Fd = sig, Events = Native.POLLIN };
+                    if (Native.poll(poll, 2, -1) == -1) continue;
+                    if (poll[1].Revents != 0) continue;
+                }
                 fixed (byte* p = input) r = Native.read(0, p, exitAsap ? 1 : input.Length);
+                if (r == -1 && Native.Errno == Native.EAGAIN && exitAsap) Native.poll(poll, 1, -1);
                 if (r == -1 && (Native.Errno == Native.EINTR || Native.Errno == Native.EAGAIN)) continue;
                 break;
             }

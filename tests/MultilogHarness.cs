@@ -55,12 +55,17 @@ public static class MultilogHarness
 
     /// <summary>Runs both programs on the same input in fresh directories; asserts the same exit
     /// code, the same stderr and the same directory contents; returns our directory's snapshot.</summary>
-    public static string SameAsDebian(byte[] input, params string[] script)
+    public static string SameAsDebian(byte[] input, params string[] script) => SameAsDebian(null, input, script);
+
+    /// <summary>The same, with setup(dir) preparing each working directory first.</summary>
+    public static string SameAsDebian(Action<string> setup, byte[] input, params string[] script)
     {
         using var a = new TempDir();
         using var b = new TempDir();
         Directory.CreateDirectory(a["w"]);
         Directory.CreateDirectory(b["w"]);
+        setup?.Invoke(a["w"]);
+        setup?.Invoke(b["w"]);
         var theirs = RunFile(Theirs("multilog"), a["w"], input, script);
         var ours = RunFile(Ours("multilog"), b["w"], input, script);
         Xunit.Assert.Equal(NormaliseText(theirs.ToString()), NormaliseText(ours.ToString()));
