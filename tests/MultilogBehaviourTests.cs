@@ -55,13 +55,15 @@ public class MultilogBehaviourTests
 
     static string Read(string path) => File.ReadAllText(path, Encoding.Latin1);
 
+    static bool CurrentSize(TempDir t, long n) => File.Exists(t["d/current"]) && new FileInfo(t["d/current"]).Length == n;
+
     [Fact]
     public void AlarmRotatesANonEmptyCurrent()
     {
         using var t = new TempDir();
         using var m = new Live(t.Path, "s4096", "./d");
         m.Write("line1\nline2\n");
-        Assert.True(WaitFor(() => File.Exists(t["d/current"]) && new FileInfo(t["d/current"]).Length == 12));
+        Assert.True(WaitFor(() => CurrentSize(t, 12)));
         Assert.Equal(0, kill(m.P.Id, SIGALRM));
         Assert.True(WaitFor(() => Directory.GetFiles(t["d"], "@*.s").Length == 1));
         var done = Directory.GetFiles(t["d"], "@*.s").Single();
@@ -88,7 +90,7 @@ public class MultilogBehaviourTests
         using var t = new TempDir();
         using var m = new Live(t.Path, "./d");
         m.Write("first\nabc");
-        Assert.True(WaitFor(() => File.Exists(t["d/current"]) && new FileInfo(t["d/current"]).Length == 6));
+        Assert.True(WaitFor(() => CurrentSize(t, 6)));
         Assert.Equal(0, kill(m.P.Id, SIGTERM));
         // Now it reads one byte at a time until the line ends; what follows stays unread.
         Assert.True(WaitFor(() => m.ReadingFd0(1)));
@@ -105,7 +107,7 @@ public class MultilogBehaviourTests
         using var t = new TempDir();
         using var m = new Live(t.Path, "t", "./d");
         m.Write("one\n");
-        Assert.True(WaitFor(() => File.Exists(t["d/current"]) && new FileInfo(t["d/current"]).Length == 30));
+        Assert.True(WaitFor(() => CurrentSize(t, 30)));
         Assert.Equal(0, kill(m.P.Id, SIGTERM));
         Assert.True(m.P.WaitForExit(10000));
         Assert.Equal(0, m.P.ExitCode);
@@ -296,7 +298,7 @@ public class MultilogBehaviourTests
         using var t = new TempDir();
         using var m = new Live(t.Path, "./d");
         m.Write("held\n");
-        Assert.True(WaitFor(() => File.Exists(t["d/current"]) && new FileInfo(t["d/current"]).Length == 5));
+        Assert.True(WaitFor(() => CurrentSize(t, 5)));
         var theirs = Run(Theirs("multilog"), new[] { "./d" }, stdin: "x\n", cwd: t.Path);
         var ours = Run(Ours("multilog"), new[] { "./d" }, stdin: "x\n", cwd: t.Path);
         Assert.Equal("multilog: fatal: unable to lock directory ./d: temporary failure\n", ours.Err);
