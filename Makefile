@@ -11,7 +11,7 @@ MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
 CHAINLOAD = setuidgid envuidgid envdir softlimit setlock pgrphack fghack \
 	tai64n tai64nlocal readproctitle
 SUPERVISION = supervise svscan svc svok svstat svscanboot
-MULTILOG =
+MULTILOG = multilog
 CDB = tcprules tcprulescheck cdbmake cdbdump cdbget
 UCSPI_TCP =
 QMAIL = qmailctl

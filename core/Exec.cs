@@ -72,20 +72,22 @@ public static unsafe class Exec
     /// process's environment). fdActions are triples applied in order in the child: (FdDup2,
     /// from, to), (FdClose, fd, 0), (FdDupRepeat, fd, times). The child gets the recorded
     /// limits, a new session if asked, and either default signals with an empty mask or the
-    /// signal state this program started with. Returns the pid or -errno if fork failed;
+    /// signal state this program started with. file, if given, is run instead of argv[0] (argv[0]
+    /// is then only the name the program sees). Returns the pid or -errno if fork failed;
     /// execError is the exec's error number (the child then exits 111) or 0.</summary>
     public static int Spawn(byte[][] argv, List<byte[]> env, ReadOnlySpan<int> fdActions, out int execError,
-        byte[] dir = null, bool newSession = false, bool inheritSignals = false)
+        byte[] dir = null, bool newSession = false, bool inheritSignals = false, byte[] file = null)
     {
         using var block = new CStrings(argv, env ?? new List<byte[]>(Args.Environ()));
         var path = Args.GetEnv("PATH"u8);
         fixed (byte* zpath = path == null ? null : Args.Z(path))
         fixed (byte* zdir = dir == null ? null : Args.Z(dir))
         fixed (int* actions = fdActions)
+        fixed (byte* zfile = file == null ? null : Args.Z(file))
         {
             var request = new Native.SpawnRequest
             {
-                File = block.Argv[0], Argv = block.Argv, Envp = block.Envp, Path = zpath,
+                File = zfile != null ? zfile : block.Argv[0], Argv = block.Argv, Envp = block.Envp, Path = zpath,
                 FdActions = actions, FdActionCount = fdActions.Length / 3, Dir = zdir,
                 NewSession = newSession ? 1 : 0, InheritSignals = inheritSignals ? 1 : 0,
             };

@@ -99,12 +99,19 @@ public static unsafe class Native
     // qmail
     [DllImport(C, SetLastError = true)] public static extern int chown(byte* path, uint uid, uint gid);
 
-    // supervision (supervise, svscan, svc, svok, svstat)
+    // files and directories (supervision, multilog, cdb)
     [DllImport(C, SetLastError = true)] public static extern int mkdir(byte* path, int mode);
     [DllImport(C, SetLastError = true)] public static extern int mkfifo(byte* path, int mode);
     [DllImport(C, SetLastError = true)] public static extern int rename(byte* from, byte* to);
+    [DllImport(C, SetLastError = true)] public static extern int link(byte* from, byte* to);
+    [DllImport(C, SetLastError = true)] public static extern int unlink(byte* path);
+    [DllImport(C, SetLastError = true)] public static extern int chmod(byte* path, int mode);
+    [DllImport(C, SetLastError = true)] public static extern int fchmod(int fd, int mode);
+    [DllImport(C)] public static extern int umask(int mask);
     [DllImport(C, SetLastError = true)] public static extern nint readlink(byte* path, byte* buf, nint size);
     [DllImport(C, SetLastError = true)] public static extern int stat(byte* path, Stat* st);
+    [DllImport(C, SetLastError = true)] public static extern long lseek(int fd, long offset, int whence);
+    [DllImport(C, SetLastError = true)] public static extern nint pread(int fd, byte* buf, nint n, long offset);
     [DllImport(C, SetLastError = true)] public static extern int kill(int pid, int sig);
 
     /// <summary>struct stat on Linux x86-64 (only the fields used; the size is the kernel's).</summary>
@@ -113,15 +120,13 @@ public static unsafe class Native
     {
         [FieldOffset(0)] public ulong Dev;
         [FieldOffset(8)] public ulong Ino;
+        [FieldOffset(16)] public ulong Nlink;
         [FieldOffset(24)] public uint Mode;
+        [FieldOffset(48)] public long Size;
     }
 
     public const int S_IFMT = 0xf000, S_IFDIR = 0x4000;
-    public const int ENOENT = 2, EINTR = 4, ENXIO = 6, EEXIST = 17, EINVAL = 22;
-    public const int CLOCK_MONOTONIC = 1, F_SETFL = 4;
-
-    // cdb and tcprules
-    [DllImport(C, SetLastError = true)] public static extern long lseek(int fd, long offset, int whence);
-    [DllImport(C, SetLastError = true)] public static extern nint pread(int fd, byte* buf, nint n, long offset);
+    public const int ENOENT = 2, EINTR = 4, ENXIO = 6, EAGAIN = 11, EEXIST = 17, EINVAL = 22;
+    public const int CLOCK_MONOTONIC = 1, F_SETFL = 4, F_DUPFD_CLOEXEC = 1030;
     public const int SEEK_SET = 0, SEEK_END = 2;
 }
