@@ -1,0 +1,167 @@
+// IPv4 sockets through raw libc calls (djb's socket_* functions), IP address text forms,
+// port names from /etc/services, and a monotonic millisecond clock for deadlines.
+namespace Toolkit;
+
+public static unsafe class Net
+{
+    /// <summary>A non-blocking or blocking close-on-exec TCP or UDP socket, or -1.</summary>
+    public static int Socket(int type, bool nonBlocking) =>
+        Native.socket(Native.AF_INET, type | Native.SOCK_CLOEXEC | (nonBlocking ? Native.SOCK_NONBLOCK : 0), 0);
+
+    static void Fill(byte* sa, ReadOnlySpan<byte> ip, int port)
+    {
+        new Span<byte>(sa, 16).Clear();
+        sa[0] = Native.AF_INET;
+        sa[2] = (byte)(port >> 8);
+        sa[3] = (byte)port;
+        for (int i = 0; i < 4; i++) sa[4 + i] = ip[i];
+    }
+
+    public static int Bind(int fd, ReadOnlySpan<byte> ip, int port, bool reuse)
+    {
+        if (reuse)
+        {
+            int one = 1;
+            Native.setsockopt(fd, Native.SOL_SOCKET, Native.SO_REUSEADDR, &one, 4);
+        }
+        byte* sa = stackalloc byte[16];
+        Fill(sa, ip, port);
+        return Native.bind(fd, sa, 16);
+    }
+
+    /// <summary>connect(2); on a non-blocking socket -1 with EINPROGRESS means "poll for POLLOUT".</summary>
+    public static int Connect(int fd, ReadOnlySpan<byte> ip, int port)
+    {
+        byte* sa = stackalloc byte[16];
+        Fill(sa, ip, port);
+        int r;
+        do r = Native.connect(fd, sa, 16); while (r == -1 && Native.Errno == Native.EINTR);
+        return r;
+    }
+
+    /// <summary>The pending error of a socket after a non-blocking connect (0: connected).</summary>
+    public static int SocketError(int fd)
+    {
+        int err = 0, len = 4;
+        if (Native.getsockopt(fd, Native.SOL_SOCKET, Native.SO_ERROR, &err, &len) == -1) return Native.Errno;
+        return err;
+    }
+
+    /// <summary>accept4 with the peer's IPv4 address and port; the new descriptor is close-on-exec.</summary>
+    public static int Accept(int fd, Span<byte> ip, out int port, bool nonBlocking)
+    {
+        byte* sa = stackalloc byte[128];
+        int len = 128;
+        int t = Native.accept4(fd, sa, &len, Native.SOCK_CLOEXEC | (nonBlocking ? Native.SOCK_NONBLOCK : 0));
+        port = 0;
+        if (t == -1) return -1;
+        Read(sa, ip, out port);
+        return t;
+    }
+
+    public static int Local(int fd, Span<byte> ip, out int port) => Name(fd, ip, out port, local: true);
+    public static int Remote(int fd, Span<byte> ip, out int port) => Name(fd, ip, out port, local: false);
+
+    static int Name(int fd, Span<byte> ip, out int port, bool local)
+    {
+        byte* sa = stackalloc byte[128];
+        int len = 128;
+        port = 0;
+        if ((local ? Native.getsockname(fd, sa, &len) : Native.getpeername(fd, sa, &len)) == -1) return -1;
+        Read(sa, ip, out port);
+        return 0;
+    }
+
+    static void Read(byte* sa, Span<byte> ip, out int port)
+    {
+        port = sa[2] << 8 | sa[3];
+        for (int i = 0; i < 4; i++) ip[i] = sa[4 + i];
+    }
+
+    public static void SetOption(int fd, int level, int name, int value) =>
+        Native.setsockopt(fd, level, name, &value, 4);
+
+    /// <summary>setsockopt(IP_OPTIONS, none): drop source-routing options (socket_ipoptionskill).</summary>
+    public static void KillIpOptions(int fd) => Native.setsockopt(fd, Native.IPPROTO_IP, Native.IP_OPTIONS, null, 0);
+
+    /// <summary>Dotted-quad text of a 4-byte address (ip4_fmt).</summary>
+    public static byte[] FormatIp4(ReadOnlySpan<byte> ip)
+    {
+        Span<byte> b = stackalloc byte[16];
+        int n = 0;
+        for (int i = 0; i < 4; i++)
+        {
+            if (i > 0) b[n++] = (byte)'.';
+            n += Numbers.Format(b.Slice(n), ip[i]);
+        }
+        return b.Slice(0, n).ToArray();
+    }
+
+    /// <summary>djb's ip4_scan: "a.b.c.d" with numbers up to 255; returns the bytes used, 0 if not an address.</summary>
+    public static int ScanIp4(ReadOnlySpan<byte> s, Span<byte> ip)
+    {
+        int pos = 0;
+        for (int i = 0; i < 4; i++)
+        {
+            if (i > 0)
+            {
+                if (pos >= s.Length || s[pos] != '.') return 0;
+                pos++;
+            }
+            int n = Numbers.ScanULong(s.Slice(pos), out ulong v);
+            if (n == 0 || v > 255) return 0;
+            ip[i] = (byte)v;
+            pos += n;
+        }
+        return pos;
+    }
+
+    /// <summary>A TCP port: all digits (as djb: an empty string is port 0), or a name from /etc/services.</summary>
+    public static bool Port(ReadOnlySpan<byte> text, out int port)
+    {
+        if (Numbers.ScanULong(text, out ulong u) == text.Length) { port = (ushort)u; return true; }
+        port = 0;
+        var services = Files.ReadAll("/etc/services"u8, out _);
+        if (services == null) return false;
+        ReadOnlySpan<byte> rest = services;
+        while (rest.Length > 0)
+        {
+            int end = rest.IndexOf((byte)'\n');
+            var line = end < 0 ? rest : rest.Slice(0, end);
+            rest = end < 0 ? default : rest.Slice(end + 1);
+            int hash = line.IndexOf((byte)'#');
+            if (hash >= 0) line = line.Slice(0, hash);
+            var name = Word(ref line);
+            var number = Word(ref line);
+            int slash = number.IndexOf((byte)'/');
+            if (slash < 0 || !number.Slice(slash + 1).SequenceEqual("tcp"u8)) continue;
+            bool match = name.SequenceEqual(text);
+            for (var alias = Word(ref line); !match && alias.Length > 0; alias = Word(ref line))
+                match = alias.SequenceEqual(text);
+            if (!match) continue;
+            if (Numbers.ScanULong(number, out u) != slash || slash == 0) continue;
+            port = (ushort)u;
+            return true;
+        }
+        return false;
+    }
+
+    static ReadOnlySpan<byte> Word(ref ReadOnlySpan<byte> line)
+    {
+        int i = 0;
+        while (i < line.Length && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) i++;
+        int j = i;
+        while (j < line.Length && line[j] != ' ' && line[j] != '\t' && line[j] != '\r') j++;
+        var w = line.Slice(i, j - i);
+        line = line.Slice(j);
+        return w;
+    }
+
+    /// <summary>Milliseconds on the monotonic clock.</summary>
+    public static long Now()
+    {
+        Native.TimeSpec ts;
+        Native.clock_gettime(1, &ts);
+        return ts.Sec * 1000 + ts.Nsec / 1000000;
+    }
+}
