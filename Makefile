@@ -12,7 +12,7 @@ CHAINLOAD = setuidgid envuidgid envdir softlimit setlock pgrphack fghack \
 SUPERVISION =
 MULTILOG =
 CDB =
-UCSPI_TCP = tcpserver
+UCSPI_TCP = tcpserver rblsmtpd
 QMAIL =
 COMMANDS = $(CHAINLOAD) $(SUPERVISION) $(MULTILOG) $(CDB) $(UCSPI_TCP) $(QMAIL)
 

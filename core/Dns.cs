@@ -7,7 +7,7 @@ using System.Collections.Generic;
 
 namespace Toolkit;
 
-public sealed unsafe class Dns
+public sealed unsafe class Dns : IPollTask
 {
     public const int A = 1, PTR = 12, TXT = 16, AAAA = 28;
     static readonly int[] Rounds = { 1000, 3000, 11000, 45000 };
@@ -21,9 +21,9 @@ public sealed unsafe class Dns
     int tcpOut, tcpLen, tcpGot;
 
     public int Fd => fd;
-    public short Events;
-    public long Deadline;
-    public bool Done;
+    public short Events { get; private set; }
+    public long Deadline { get; private set; }
+    public bool Done { get; private set; }
     /// <summary>The answer packet once Done; null if no server gave one (temporary failure).</summary>
     public byte[] Answer;
 
@@ -40,14 +40,7 @@ public sealed unsafe class Dns
     public static byte[] Resolve(ReadOnlySpan<byte> name, int type)
     {
         var q = new Dns(name, type);
-        var pfd = new Native.PollFd();
-        while (!q.Done)
-        {
-            pfd.Fd = q.Fd; pfd.Events = q.Events; pfd.Revents = 0;
-            long wait = q.Deadline - Net.Now();
-            if (wait > 0 && Native.poll(&pfd, 1, (int)Math.Min(wait, int.MaxValue)) == -1) continue;
-            q.Step(pfd.Revents);
-        }
+        Net.Drive(q);
         return q.Answer;
     }
 
@@ -163,7 +156,6 @@ public sealed unsafe class Dns
         }
     }
 
-    /// <summary>Advances the query after poll: revents for Fd, or 0 when the deadline may have passed.</summary>
     public void Step(short revents)
     {
         if (Done) return;

@@ -6,7 +6,7 @@ using System.Collections.Generic;
 
 namespace Toolkit;
 
-public sealed unsafe class Ident
+public sealed unsafe class Ident : IPollTask
 {
     int fd;
     bool sent;
@@ -16,9 +16,9 @@ public sealed unsafe class Ident
     int requestSent;
 
     public int Fd => fd;
-    public short Events;
-    public long Deadline;
-    public bool Done;
+    public short Events { get; private set; }
+    public long Deadline { get; private set; }
+    public bool Done { get; private set; }
     /// <summary>The user information once Done, or null if the lookup failed.</summary>
     public byte[] Info;
 
@@ -40,14 +40,7 @@ public sealed unsafe class Ident
     public static byte[] Lookup(ReadOnlySpan<byte> localIp, int localPort, ReadOnlySpan<byte> remoteIp, int remotePort, int timeoutSeconds)
     {
         var q = new Ident(localIp, localPort, remoteIp, remotePort, timeoutSeconds);
-        var pfd = new Native.PollFd();
-        while (!q.Done)
-        {
-            pfd.Fd = q.Fd; pfd.Events = q.Events; pfd.Revents = 0;
-            long wait = q.Deadline - Net.Now();
-            if (wait > 0 && Native.poll(&pfd, 1, (int)Math.Min(wait, int.MaxValue)) == -1) continue;
-            q.Step(pfd.Revents);
-        }
+        Net.Drive(q);
         return q.Info;
     }
 

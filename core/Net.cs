@@ -2,6 +2,17 @@
 // port names from /etc/services, and a monotonic millisecond clock for deadlines.
 namespace Toolkit;
 
+/// <summary>A socket operation driven by poll(2): wait for Events on Fd until Deadline, then Step.</summary>
+public interface IPollTask
+{
+    int Fd { get; }
+    short Events { get; }
+    long Deadline { get; }
+    bool Done { get; }
+    /// <summary>Advances after poll: revents for Fd, or 0 when the deadline may have passed.</summary>
+    void Step(short revents);
+}
+
 public static unsafe class Net
 {
     /// <summary>A non-blocking or blocking close-on-exec TCP or UDP socket, or -1.</summary>
@@ -116,6 +127,53 @@ public static unsafe class Net
         return pos;
     }
 
+    /// <summary>An IPv6 address in text form (with "::" and a trailing dotted quad allowed).</summary>
+    public static bool ScanIp6(ReadOnlySpan<byte> s, out byte[] ip)
+    {
+        ip = new byte[16];
+        Span<ushort> words = stackalloc ushort[8];
+        int n = 0, gap = -1, pos = 0;
+        if (s.StartsWith("::"u8)) { gap = 0; pos = 2; }
+        while (pos < s.Length)
+        {
+            if (n == 8) return false;
+            int start = pos;
+            uint v = 0;
+            while (pos < s.Length && pos - start < 5 && HexValue(s[pos]) >= 0) v = v * 16 + (uint)HexValue(s[pos++]);
+            if (pos < s.Length && s[pos] == '.' && n <= 6)
+            {
+                Span<byte> v4 = stackalloc byte[4];
+                if (ScanIp4(s.Slice(start), v4) != s.Length - start) return false;
+                words[n++] = (ushort)(v4[0] << 8 | v4[1]);
+                words[n++] = (ushort)(v4[2] << 8 | v4[3]);
+                pos = s.Length;
+                break;
+            }
+            if (pos == start || pos - start > 4) return false;
+            words[n++] = (ushort)v;
+            if (pos == s.Length) break;
+            if (s[pos] != ':') return false;
+            pos++;
+            if (pos < s.Length && s[pos] == ':') { if (gap >= 0) return false; gap = n; pos++; }
+            else if (pos == s.Length) return false;
+        }
+        if (gap < 0 && n != 8) return false;
+        if (gap >= 0 && n == 8) return false;
+        int fill = 8 - n;
+        for (int i = 0, w = 0; i < 8; i++)
+        {
+            ushort word = 0;
+            if (gap >= 0 && i >= gap && i < gap + fill) word = 0;
+            else word = words[w++];
+            ip[2 * i] = (byte)(word >> 8);
+            ip[2 * i + 1] = (byte)word;
+        }
+        return true;
+    }
+
+    static int HexValue(byte c) =>
+        c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+
     /// <summary>A TCP port: all digits (as djb: an empty string is port 0), or a name from /etc/services.</summary>
     public static bool Port(ReadOnlySpan<byte> text, out int port)
     {
@@ -155,6 +213,19 @@ public static unsafe class Net
         var w = line.Slice(i, j - i);
         line = line.Slice(j);
         return w;
+    }
+
+    /// <summary>Runs one task to completion, blocking.</summary>
+    public static void Drive(IPollTask task)
+    {
+        var pfd = new Native.PollFd();
+        while (!task.Done)
+        {
+            pfd.Fd = task.Fd; pfd.Events = task.Events; pfd.Revents = 0;
+            long wait = task.Deadline - Now();
+            if (wait > 0 && Native.poll(&pfd, 1, (int)Math.Min(wait, int.MaxValue)) == -1) continue;
+            task.Step(pfd.Revents);
+        }
     }
 
     /// <summary>Milliseconds on the monotonic clock.</summary>

@@ -36,12 +36,12 @@ static unsafe class Tcpserver
         public Ident Ident;
         public byte[] RemoteName;
 
-        public IEnumerable<(int fd, short events, long deadline, Action<short> step)> Tasks()
+        public IEnumerable<IPollTask> Tasks()
         {
-            if (LocalPtr is { Done: false }) yield return (LocalPtr.Fd, LocalPtr.Events, LocalPtr.Deadline, LocalPtr.Step);
-            if (RemotePtr is { Done: false }) yield return (RemotePtr.Fd, RemotePtr.Events, RemotePtr.Deadline, RemotePtr.Step);
-            if (RemoteA is { Done: false }) yield return (RemoteA.Fd, RemoteA.Events, RemoteA.Deadline, RemoteA.Step);
-            if (Ident is { Done: false }) yield return (Ident.Fd, Ident.Events, Ident.Deadline, Ident.Step);
+            if (LocalPtr is { Done: false }) yield return LocalPtr;
+            if (RemotePtr is { Done: false }) yield return RemotePtr;
+            if (RemoteA is { Done: false }) yield return RemoteA;
+            if (Ident is { Done: false }) yield return Ident;
         }
     }
 
@@ -161,7 +161,7 @@ static unsafe class Tcpserver
     static void Loop(int s, int selfpipe)
     {
         var fds = new Native.PollFd[64];
-        var steps = new List<Action<short>>();
+        var steps = new List<IPollTask>();
         for (;;)
         {
             steps.Clear();
@@ -172,11 +172,11 @@ static unsafe class Tcpserver
             if (listening) Add(ref fds, ref n, s, Native.POLLIN);
             int first = n;
             foreach (var conn in pending)
-                foreach (var (fd, events, due, step) in conn.Tasks())
+                foreach (var task in conn.Tasks())
                 {
-                    Add(ref fds, ref n, fd, events);
-                    steps.Add(step);
-                    if (due < deadline) deadline = due;
+                    Add(ref fds, ref n, task.Fd, task.Events);
+                    steps.Add(task);
+                    if (task.Deadline < deadline) deadline = task.Deadline;
                 }
             int wait = -1;
             if (deadline != long.MaxValue) wait = (int)Math.Clamp(deadline - Net.Now(), 0, int.MaxValue);
@@ -185,7 +185,7 @@ static unsafe class Tcpserver
             if (r == -1) continue;
             if (fds[0].Revents != 0) Signals(selfpipe);
             if (listening && fds[1].Revents != 0) AcceptAll(s);
-            for (int i = 0; i < steps.Count; i++) steps[i](fds[first + i].Revents);
+            for (int i = 0; i < steps.Count; i++) steps[i].Step(fds[first + i].Revents);
             for (int i = 0; i < pending.Count; i++)
                 if (Advance(pending[i])) { pending.RemoveAt(i); i--; }
         }
@@ -329,13 +329,7 @@ static unsafe class Tcpserver
             pid = Exec.Spawn(program, env, [Exec.FdDup2, conn.Fd, 0, Exec.FdDup2, conn.Fd, 1], out execError);
         }
         Native.close(conn.Fd);
-        if (pid < 0)
-        {
-            Warn("unable to fork: "u8, errno: -pid);
-            numChildren--;
-            PrintStatus();
-            return;
-        }
+        if (ForkFailed(pid)) return;
         if (verbosity >= 2)
         {
             var pidText = Numbers.Text((ulong)pid);
@@ -354,6 +348,15 @@ static unsafe class Tcpserver
             Errors.Warn(line.ToArray());
         }
         if (execError != 0) Warn("unable to run "u8, program[0], ": "u8, execError);
+    }
+
+    static bool ForkFailed(int pid)
+    {
+        if (pid >= 0) return false;
+        Warn("unable to fork: "u8, errno: -pid);
+        numChildren--;
+        PrintStatus();
+        return true;
     }
 
     /// <summary>A log field as djb's safecats writes it: at most 100 bytes, odd ones as '?'.</summary>
@@ -375,13 +378,7 @@ static unsafe class Tcpserver
     {
         Native.close(conn.Fd);
         int pid = Placeholder(code);
-        if (pid < 0)
-        {
-            Warn("unable to fork: "u8, errno: -pid);
-            numChildren--;
-            PrintStatus();
-            return;
-        }
+        if (ForkFailed(pid)) return;
         if (verbosity >= 2)
             Errors.Warn("tcpserver: pid "u8, Numbers.Text((ulong)pid), " from "u8, remoteIpText ?? Net.FormatIp4(conn.RemoteIp));
         if (name.Length > 0) Warn(what, name, ": "u8, errno);
