@@ -11,7 +11,7 @@ CHAINLOAD = setuidgid envuidgid envdir softlimit setlock pgrphack fghack \
 	tai64n tai64nlocal readproctitle
 SUPERVISION =
 MULTILOG =
-CDB =
+CDB = tcprules tcprulescheck cdbmake cdbdump cdbget
 UCSPI_TCP = tcpserver rblsmtpd
 QMAIL =
 COMMANDS = $(CHAINLOAD) $(SUPERVISION) $(MULTILOG) $(CDB) $(UCSPI_TCP) $(QMAIL)

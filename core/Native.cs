@@ -117,4 +117,10 @@ public static unsafe class Native
 
 
     public static int Errno => Marshal.GetLastPInvokeError();
+
+    // cdb and tcprules
+    [DllImport(C, SetLastError = true)] public static extern long lseek(int fd, long offset, int whence);
+    [DllImport(C, SetLastError = true)] public static extern nint pread(int fd, byte* buf, nint n, long offset);
+    [DllImport(C, SetLastError = true)] public static extern int rename(byte* from, byte* to);
+    public const int SEEK_SET = 0, SEEK_END = 2;
 }

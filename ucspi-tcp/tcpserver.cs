@@ -320,6 +320,16 @@ static unsafe class Tcpserver
         };
 
         bool deny = false;
+        if (rulesFile != null)
+        {
+            int err = RulesCheck(remoteIpText, remoteHost, remoteInfo, changes, out deny);
+            if (err != 0)
+            {
+                Drop(conn, 111, "unable to read "u8, rulesFile, err, remoteIpText);
+                return;
+            }
+        }
+
         int pid;
         int execError = 0;
         if (deny) pid = Placeholder(100);
@@ -348,6 +358,22 @@ static unsafe class Tcpserver
             Errors.Warn(line.ToArray());
         }
         if (execError != 0) Warn("unable to run "u8, program[0], ": "u8, execError);
+    }
+
+    /// <summary>The rules for this connection (-x), read afresh each time: variables are
+    /// added to changes; an error number if the cdb cannot be read (a missing one is fine
+    /// with -X).</summary>
+    static int RulesCheck(byte[] ip, byte[] host, byte[] info, List<byte[]> changes, out bool deny)
+    {
+        deny = false;
+        int r = Rules.Check(rulesFile, ip, host, info, out var rule, out int errno);
+        if (r == -1) return errno == Native.ENOENT && flagAllowNoRules ? 0 : errno;
+        if (r == 1)
+        {
+            deny = rule.Deny(out var env);
+            foreach (var (name, value) in env) changes.Add(Exec.Change(name, value));
+        }
+        return 0;
     }
 
     static bool ForkFailed(int pid)

@@ -1,0 +1,309 @@
+// D. J. Bernstein's constant database (cdb). CdbMake writes one exactly as djb's cdb_make
+// does (records streamed in insertion order from offset 2048, then the 256 hash tables, then
+// the header), so the bytes equal those of cdbmake and tcprules for the same records. Cdb
+// reads one without trusting it: every position and length is checked against the file
+// size; a bad one is a format error (errno EPROTO, "protocol error"), never an exception, a
+// crash or an endless loop.
+namespace Toolkit;
+
+public static class CdbHash
+{
+    public const uint Start = 5381;
+    public static uint Add(uint h, byte c) => unchecked((h << 5) + h) ^ c;
+    public static uint Of(ReadOnlySpan<byte> key)
+    {
+        uint h = Start;
+        foreach (byte c in key) h = Add(h, c);
+        return h;
+    }
+}
+
+/// <summary>djb's cdb_make: Create, then AddBegin/Put/AddEnd (or Add) per record, then Commit.
+/// On failure the methods return false with Errno set (ENOMEM when the file would pass 4 GB).</summary>
+public sealed unsafe class CdbMake
+{
+    const int ENOMEM = 12;
+    readonly int fd;
+    readonly Output output;
+    uint pos = 2048;
+    uint[] hashes = new uint[256], positions = new uint[256];
+    int count;
+    public int Errno;
+
+    CdbMake(int fd) { this.fd = fd; output = new Output(fd, 65536); }
+
+    /// <summary>cdb_make_start: positions fd after the header.</summary>
+    static CdbMake Start(int fd, out int errno)
+    {
+        errno = 0;
+        if (Native.lseek(fd, 2048, Native.SEEK_SET) == -1) { errno = Native.Errno; return null; }
+        return new CdbMake(fd);
+    }
+
+    bool Advance(uint len)
+    {
+        uint next = unchecked(pos + len);
+        if (next < len) { Errno = ENOMEM; return false; }
+        pos = next;
+        return true;
+    }
+
+    bool Fail()
+    {
+        Errno = output.Errno;
+        return false;
+    }
+
+    /// <summary>Writes a record's lengths; its key and data bytes follow through Put.</summary>
+    public bool AddBegin(uint keyLength, uint dataLength)
+    {
+        Span<byte> b = stackalloc byte[8];
+        Pack(b, keyLength);
+        Pack(b.Slice(4), dataLength);
+        output.Put(b);
+        return output.Errno == 0 || Fail();
+    }
+
+    public bool Put(ReadOnlySpan<byte> bytes)
+    {
+        output.Put(bytes);
+        return output.Errno == 0 || Fail();
+    }
+
+    /// <summary>Ends the record begun by AddBegin; hash is CdbHash.Of(key).</summary>
+    public bool AddEnd(uint keyLength, uint dataLength, uint hash)
+    {
+        if (count == hashes.Length)
+        {
+            if (count >= 0x1fffffff) { Errno = ENOMEM; return false; }
+            Array.Resize(ref hashes, count * 2);
+            Array.Resize(ref positions, count * 2);
+        }
+        hashes[count] = hash;
+        positions[count] = pos;
+        count++;
+        return Advance(8) && Advance(keyLength) && Advance(dataLength);
+    }
+
+    public bool Add(ReadOnlySpan<byte> key, ReadOnlySpan<byte> data) =>
+        AddBegin((uint)key.Length, (uint)data.Length) && Put(key) && Put(data) &&
+        AddEnd((uint)key.Length, (uint)data.Length, CdbHash.Of(key));
+
+    /// <summary>Creates (truncates) TMP with mode 0644 and starts a cdb in it; null with errno on failure.</summary>
+    public static CdbMake Create(ReadOnlySpan<byte> tmp, out int errno)
+    {
+        int fd = Files.OpenTrunc(tmp);
+        if (fd == -1) { errno = Native.Errno; return null; }
+        var make = Start(fd, out errno);
+        if (make == null) Native.close(fd);
+        return make;
+    }
+
+    /// <summary>Finishes the cdb, fsyncs and closes it, then renames TMP over FINAL: the old
+    /// file is replaced atomically or not at all. 0 done, 1 write error, 2 rename error (Errno).</summary>
+    public int Commit(ReadOnlySpan<byte> tmp, ReadOnlySpan<byte> final)
+    {
+        if (!Finish()) return 1;
+        if (Native.fsync(fd) == -1 || Native.close(fd) == -1) { Errno = Native.Errno; return 1; }
+        fixed (byte* from = Args.Z(tmp), to = Args.Z(final))
+            if (Native.rename(from, to) == -1) { Errno = Native.Errno; return 2; }
+        return 0;
+    }
+
+    /// <summary>Writes the hash tables and the header.</summary>
+    bool Finish()
+    {
+        var tableCount = new int[256];
+        for (int i = 0; i < count; i++) tableCount[hashes[i] & 255]++;
+        var start = new int[256];
+        int sum = 0, widest = 0;
+        for (int t = 0; t < 256; t++) { start[t] = sum; sum += tableCount[t]; widest = Math.Max(widest, tableCount[t]); }
+
+        // The entries grouped by table, each group in insertion order.
+        var byTableHash = new uint[count];
+        var byTablePos = new uint[count];
+        var fill = (int[])start.Clone();
+        for (int i = 0; i < count; i++)
+        {
+            int at = fill[hashes[i] & 255]++;
+            byTableHash[at] = hashes[i];
+            byTablePos[at] = positions[i];
+        }
+        hashes = positions = null;
+
+        var header = new byte[2048];
+        var slotHash = new uint[2 * widest];
+        var slotPos = new uint[2 * widest];
+        Span<byte> slot = stackalloc byte[8];
+        for (int t = 0; t < 256; t++)
+        {
+            int n = tableCount[t];
+            uint len = (uint)(2 * n);
+            Pack(header.AsSpan(8 * t), pos);
+            Pack(header.AsSpan(8 * t + 4), len);
+            Array.Clear(slotHash, 0, (int)len);
+            Array.Clear(slotPos, 0, (int)len);
+            for (int u = 0; u < n; u++)
+            {
+                uint h = byTableHash[start[t] + u];
+                uint where = (h >> 8) % len;
+                while (slotPos[where] != 0) if (++where == len) where = 0;
+                slotHash[where] = h;
+                slotPos[where] = byTablePos[start[t] + u];
+            }
+            for (uint u = 0; u < len; u++)
+            {
+                Pack(slot, slotHash[u]);
+                Pack(slot.Slice(4), slotPos[u]);
+                output.Put(slot);
+                if (!Advance(8)) return false;
+            }
+        }
+        if (!output.Flush()) return Fail();
+        if (Native.lseek(fd, 0, Native.SEEK_SET) == -1) { Errno = Native.Errno; return false; }
+        output.Put(header);
+        return output.Flush() || Fail();
+    }
+
+    static void Pack(Span<byte> b, uint u)
+    {
+        b[0] = (byte)u; b[1] = (byte)(u >> 8); b[2] = (byte)(u >> 16); b[3] = (byte)(u >> 24);
+    }
+}
+
+/// <summary>A cdb reader: Find(key), then FindNext(key) for the later records with the same key;
+/// Data() reads what was found. Results: 1 found, 0 not found, -1 error (Errno).</summary>
+public sealed unsafe class Cdb : IDisposable
+{
+    public const int EPROTO = 71;
+    readonly int fd = -1;
+    readonly byte[] image;
+    readonly ulong size;
+    ulong loop, khash, kpos, hpos, hslots;
+    public ulong DataPosition, DataLength;
+    public int Errno;
+
+    /// <summary>A reader over a cdb held in memory.</summary>
+    public Cdb(byte[] image) { this.image = image; size = (ulong)image.Length; }
+
+    Cdb(int fd, ulong size) { this.fd = fd; this.size = size; }
+
+    /// <summary>Opens the file (djb's open_read); null with errno if that fails.</summary>
+    public static Cdb Open(ReadOnlySpan<byte> path, out int errno)
+    {
+        errno = 0;
+        int fd = Files.OpenRead(path);
+        if (fd == -1) { errno = Native.Errno; return null; }
+        var cdb = OpenFd(fd, out errno);
+        if (cdb == null) Native.close(fd);
+        return cdb;
+    }
+
+    /// <summary>A reader over an open, seekable descriptor (closed by Dispose); null with errno.</summary>
+    public static Cdb OpenFd(int fd, out int errno)
+    {
+        errno = 0;
+        long end = Native.lseek(fd, 0, Native.SEEK_END);
+        if (end == -1) { errno = Native.Errno; return null; }
+        return new Cdb(fd, (ulong)end);
+    }
+
+    public void Dispose()
+    {
+        if (fd != -1) Native.close(fd);
+    }
+
+    /// <summary>Reads bytes at pos; false (Errno) if they are not all inside the file.</summary>
+    public bool Read(Span<byte> dst, ulong pos)
+    {
+        if (pos > size || size - pos < (ulong)dst.Length) { Errno = EPROTO; return false; }
+        if (image != null) { image.AsSpan((int)pos, dst.Length).CopyTo(dst); return true; }
+        fixed (byte* p = dst)
+        {
+            int done = 0;
+            while (done < dst.Length)
+            {
+                nint r = Native.pread(fd, p + done, dst.Length - done, (long)pos + done);
+                if (r < 0)
+                {
+                    int e = Native.Errno;
+                    if (e == 4) continue;
+                    Errno = e;
+                    return false;
+                }
+                if (r == 0) { Errno = EPROTO; return false; }
+                done += (int)r;
+            }
+        }
+        return true;
+    }
+
+    bool ReadPair(ulong pos, out uint a, out uint b)
+    {
+        Span<byte> buf = stackalloc byte[8];
+        a = b = 0;
+        if (!Read(buf, pos)) return false;
+        a = Unpack(buf);
+        b = Unpack(buf.Slice(4));
+        return true;
+    }
+
+    public void FindStart() => loop = 0;
+
+    public int Find(ReadOnlySpan<byte> key)
+    {
+        FindStart();
+        return FindNext(key);
+    }
+
+    public int FindNext(ReadOnlySpan<byte> key)
+    {
+        if (loop == 0)
+        {
+            uint u = CdbHash.Of(key);
+            if (!ReadPair((u << 3) & 2047, out uint position, out uint slots)) return -1;
+            if (slots == 0) return 0;
+            hpos = position;
+            hslots = slots;
+            if (hpos + 8 * hslots > size) { Errno = EPROTO; return -1; }
+            khash = u;
+            kpos = hpos + 8 * ((u >> 8) % hslots);
+        }
+        Span<byte> chunk = stackalloc byte[64];
+        while (loop < hslots)
+        {
+            if (!ReadPair(kpos, out uint h, out uint pos)) return -1;
+            if (pos == 0) return 0;
+            loop++;
+            kpos += 8;
+            if (kpos == hpos + 8 * hslots) kpos = hpos;
+            if (h != khash) continue;
+            if (!ReadPair(pos, out uint klen, out uint dlen)) return -1;
+            if (klen != (uint)key.Length) continue;
+            ulong at = (ulong)pos + 8;
+            bool same = true;
+            for (int done = 0; done < key.Length && same; done += chunk.Length)
+            {
+                var part = chunk.Slice(0, Math.Min(chunk.Length, key.Length - done));
+                if (!Read(part, at + (ulong)done)) return -1;
+                same = part.SequenceEqual(key.Slice(done, part.Length));
+            }
+            if (!same) continue;
+            DataPosition = at + klen;
+            DataLength = dlen;
+            return 1;
+        }
+        return 0;
+    }
+
+    /// <summary>The data of the record just found; null (Errno) if it is not inside the file.</summary>
+    public byte[] Data()
+    {
+        if (DataPosition > size || size - DataPosition < DataLength) { Errno = EPROTO; return null; }
+        if (DataLength > int.MaxValue - 64) { Errno = 12; return null; }
+        var data = new byte[DataLength];
+        return Read(data, DataPosition) ? data : null;
+    }
+
+    public static uint Unpack(ReadOnlySpan<byte> b) => (uint)(b[0] | b[1] << 8 | b[2] << 16 | b[3] << 24);
+}

@@ -1,0 +1,161 @@
+// tcprules RULES.cdb RULES.tmp: compile the rules read from stdin into RULES.tmp (a cdb),
+// then move it over RULES.cdb; on any error RULES.cdb is left as it was. A rule is
+// ADDRESS:deny or ADDRESS:allow, followed by ,NAME=qVALUEq settings (q any character);
+// "#" lines, blank lines and lines without ":" are ignored; ranges like 1.2.3.37-53 expand
+// to one key per number. An IPv6 address is accepted where djb's reading (address = text
+// before the first ":") would not parse: the address then ends at the first ":" followed
+// by "allow" or "deny" (see docs/tcprules.md).
+using Toolkit;
+
+static class Tcprules
+{
+    static ReadOnlySpan<byte> Fatal => "tcprules: fatal: "u8;
+    static byte[] cdbPath, tmpPath;
+    static CdbMake make;
+
+    static int Main()
+    {
+        var argv = Args.Argv;
+        if (argv.Length < 3) Errors.Die(100, "tcprules: usage: tcprules rules.cdb rules.tmp"u8);
+        cdbPath = argv[1];
+        tmpPath = argv[2];
+        make = CdbMake.Create(tmpPath, out int errno);
+        if (make == null) Errors.DieSys(111, errno, Fatal, "unable to create "u8, tmpPath, ": "u8);
+
+        var input = new Input(0, 65536);
+        var line = new Bytes();
+        var data = new Bytes();
+        bool more = true;
+        while (more)
+        {
+            more = ReadLine(input, line);
+            if (line.Length == 0) break;
+            var x = line.Span;
+            if (x[0] == '#') continue;
+            while (x.Length > 0 && (x[^1] == '\n' || x[^1] == ' ' || x[^1] == '\t')) x = x.Slice(0, x.Length - 1);
+            int colon = x.IndexOf((byte)':');
+            if (colon < 0) continue;
+            if (!Instructions(x.Slice(colon + 1), data))
+            {
+                colon = IPv6Colon(x);
+                if (colon < 0 || !Instructions(x.Slice(colon + 1), data)) DieBad(x);
+            }
+            AddressData(x.Slice(0, colon), data.Span);
+        }
+
+        switch (make.Commit(tmpPath, cdbPath))
+        {
+            case 1: DieWrite(make.Errno); break;
+            case 2: Errors.DieSys(111, make.Errno, Fatal, "unable to move "u8, tmpPath, " to "u8, cdbPath, ": "u8); break;
+        }
+        return 0;
+    }
+
+    /// <summary>djb's getln: the next line with its newline; false when the input ended without one.</summary>
+    static bool ReadLine(Input input, Bytes line)
+    {
+        line.Length = 0;
+        for (;;)
+        {
+            int n = input.Fill();
+            if (n < 0) Errors.DieSys(111, input.Errno, Fatal, "unable to read input: "u8);
+            if (n == 0) return false;
+            var chunk = input.Buffered;
+            int nl = chunk.IndexOf((byte)'\n');
+            var piece = nl < 0 ? chunk : chunk.Slice(0, nl + 1);
+            line.Add(piece);
+            input.Skip(piece.Length);
+            if (nl >= 0) return true;
+        }
+    }
+
+    /// <summary>"deny" or "allow", then ",NAME=qVALUEq" settings, into data; false if that does not parse.</summary>
+    static bool Instructions(ReadOnlySpan<byte> x, Bytes data)
+    {
+        data.Length = 0;
+        if (x.StartsWith("deny"u8)) { data.Add("D\0"u8); x = x.Slice(4); }
+        else if (x.StartsWith("allow"u8)) x = x.Slice(5);
+        else return false;
+        while (x.Length > 0)
+        {
+            if (x[0] != ',') return false;
+            x = x.Slice(1);
+            int eq = x.IndexOf((byte)'=');
+            if (eq < 0) return false;
+            data.Add("+"u8);
+            data.Add(x.Slice(0, eq + 1));
+            x = x.Slice(eq + 1);
+            if (x.Length == 0) return false;
+            byte quote = x[0];
+            x = x.Slice(1);
+            int end = x.IndexOf(quote);
+            if (end < 0) return false;
+            data.Add(x.Slice(0, end));
+            data.Add("\0"u8);
+            x = x.Slice(end + 1);
+        }
+        return true;
+    }
+
+    /// <summary>The first ":" followed by "allow" or "deny" (the IPv6 build's separator), or -1.</summary>
+    static int IPv6Colon(ReadOnlySpan<byte> x)
+    {
+        for (int i = 0; i < x.Length; i++)
+            if (x[i] == ':' && (x.Slice(i + 1).StartsWith("allow"u8) || x.Slice(i + 1).StartsWith("deny"u8))) return i;
+        return -1;
+    }
+
+    /// <summary>Adds the rule, expanding a range (address without "=" and "@" containing "-").</summary>
+    static void AddressData(ReadOnlySpan<byte> address, ReadOnlySpan<byte> data)
+    {
+        int dash = address.IndexOf((byte)'-');
+        if (address.IndexOf((byte)'=') >= 0 || address.IndexOf((byte)'@') >= 0 || dash < 0)
+        {
+            Add(address, data);
+            return;
+        }
+        int left = address.Slice(0, dash).LastIndexOf((byte)'.') + 1;
+        int high = dash + 1;
+        int dot = address.Slice(high).IndexOf((byte)'.');
+        int right = dot < 0 ? address.Length : high + dot;
+        Numbers.ScanULong(address.Slice(left, dash - left), out ulong bottom);
+        Numbers.ScanULong(address.Slice(high, right - high), out ulong top);
+        if (top > 255) top = 255;
+        var buffer = new byte[address.Length + 20];
+        for (; bottom <= top; bottom++)
+        {
+            address.Slice(0, left).CopyTo(buffer);
+            int n = left + Numbers.Format(buffer.AsSpan(left), bottom);
+            address.Slice(right).CopyTo(buffer.AsSpan(n));
+            Add(buffer.AsSpan(0, n + address.Length - right), data);
+        }
+    }
+
+    static void Add(ReadOnlySpan<byte> key, ReadOnlySpan<byte> data)
+    {
+        if (!make.Add(key, data)) DieWrite(make.Errno);
+    }
+
+    static void DieWrite(int errno) => Errors.DieSys(111, errno, Fatal, "unable to write to "u8, tmpPath, ": "u8);
+
+    /// <summary>The line as C prints it: up to its first NUL byte.</summary>
+    static void DieBad(ReadOnlySpan<byte> line)
+    {
+        int nul = line.IndexOf((byte)0);
+        Errors.Die(100, Fatal, "unable to parse this line: "u8, nul < 0 ? line : line.Slice(0, nul));
+    }
+}
+
+/// <summary>A growable byte string (djb's stralloc).</summary>
+sealed class Bytes
+{
+    byte[] buf = new byte[256];
+    public int Length;
+    public Span<byte> Span => buf.AsSpan(0, Length);
+    public void Add(ReadOnlySpan<byte> s)
+    {
+        if (buf.Length - Length < s.Length) Array.Resize(ref buf, Math.Max(buf.Length * 2, Length + s.Length));
+        s.CopyTo(buf.AsSpan(Length));
+        Length += s.Length;
+    }
+}

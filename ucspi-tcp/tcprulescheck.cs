@@ -1,0 +1,39 @@
+// tcprulescheck RULES.cdb: show which rule tcpserver would apply to a connection described by
+// $TCPREMOTEIP (default 0.0.0.0), $TCPREMOTEHOST and $TCPREMOTEINFO: "rule KEY:", a line per
+// variable set, then "deny connection" or "allow connection"; "default:" if no rule matches.
+using Toolkit;
+
+static class Tcprulescheck
+{
+    static int Main()
+    {
+        var argv = Args.Argv;
+        if (argv.Length < 2) Errors.Die(100, "tcprulescheck: usage: tcprulescheck rules.cdb"u8);
+        var ip = Args.GetEnv("TCPREMOTEIP"u8) ?? "0.0.0.0"u8.ToArray();
+        var info = Args.GetEnv("TCPREMOTEINFO"u8);
+        var host = Args.GetEnv("TCPREMOTEHOST"u8);
+        if (Rules.Check(argv[1], ip, host, info, out var rule, out int errno) == -1)
+            Errors.DieSys(111, errno, "tcprulescheck: fatal: unable to read "u8, argv[1], ": "u8);
+
+        var output = new Output(1);
+        if (rule == null) output.Put("default:\nallow connection\n"u8);
+        else
+        {
+            output.Put("rule "u8);
+            output.Put(rule.Key);
+            output.Put(":\n"u8);
+            bool deny = false;
+            foreach (var entry in rule.Entries())
+            {
+                if (entry.Length == 0) continue;
+                if (entry[0] == 'D') { deny = true; break; }
+                if (entry[0] != '+') continue;
+                output.Put("set environment variable "u8);
+                output.Put(entry.AsSpan(1));
+                output.Put("\n"u8);
+            }
+            output.Put(deny ? "deny connection\n"u8 : "allow connection\n"u8);
+        }
+        return output.Flush() ? 0 : 111;
+    }
+}
