@@ -12,7 +12,8 @@ CHAINLOAD = setuidgid envuidgid envdir softlimit setlock pgrphack fghack \
 SUPERVISION =
 MULTILOG =
 CDB = tcprules tcprulescheck cdbmake cdbdump cdbget
-UCSPI_TCP = tcpserver rblsmtpd
+UCSPI_TCP = tcpserver rblsmtpd tcpclient recordio addcr delcr fixcrio argv0 \
+	mconnect tcpcat date@ who@ finger@ http@
 QMAIL =
 COMMANDS = $(CHAINLOAD) $(SUPERVISION) $(MULTILOG) $(CDB) $(UCSPI_TCP) $(QMAIL)
 
@@ -28,6 +29,13 @@ command/%: $$(firstword $$(wildcard daemontools/$$*.cs ucspi-tcp/$$*.cs qmail/$$
 	@echo "build $*"
 	@$(PUBLISH) -p:Command=$* -p:CommandSource=$< >obj/$*.log 2>&1 || { cat obj/$*.log; exit 1; }
 	@touch $@
+
+# ucspi-tcp's client scripts: sh scripts that run the tcpclient installed beside them.
+UCSPI_SCRIPTS = mconnect tcpcat date@ who@ finger@ http@
+$(addprefix command/,$(UCSPI_SCRIPTS)): command/%: ucspi-tcp/scripts/%
+	@mkdir -p command
+	@{ echo '#!/bin/sh'; echo '# Generated from $<: runs the tcpclient in its own directory.'; \
+	  echo 'bin=$${0%/*}; [ "$$bin" = "$$0" ] && bin=.'; cat $<; } >$@ && chmod 755 $@
 
 $(addprefix command/,$(COMMANDS)): | obj
 obj:
