@@ -185,7 +185,7 @@ int tk_spawn(const struct tk_spawn *s, int *exec_error)
   if (pipe2(report, O_CLOEXEC) == -1) return -errno;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
-  pid = fork();
+  pid = vfork();
   if (pid == 0) {
     struct sigaction sa;
     int i, j;
