@@ -368,18 +368,31 @@ public sealed unsafe class Dns : IPollTask
         return null;
     }
 
-    /// <summary>"d.c.b.a.in-addr.arpa" for a PTR query.</summary>
-    public static byte[] ReverseName(ReadOnlySpan<byte> ip4)
+    /// <summary>"d.c.b.a.in-addr.arpa" for a PTR query, or the reversed nibbles and "ip6.arpa"
+    /// for a 16-byte address.</summary>
+    public static byte[] ReverseName(ReadOnlySpan<byte> ip)
     {
-        var r = new List<byte>(30);
+        var r = new List<byte>(72);
+        if (ip.Length == 16)
+        {
+            for (int i = 15; i >= 0; i--)
+            {
+                r.Add(Hex(ip[i] & 15)); r.Add((byte)'.');
+                r.Add(Hex(ip[i] >> 4)); r.Add((byte)'.');
+            }
+            r.AddRange("ip6.arpa"u8.ToArray());
+            return r.ToArray();
+        }
         for (int i = 3; i >= 0; i--)
         {
-            r.AddRange(Numbers.Text(ip4[i]));
+            r.AddRange(Numbers.Text(ip[i]));
             r.Add((byte)'.');
         }
         r.AddRange("in-addr.arpa"u8.ToArray());
         return r.ToArray();
     }
+
+    public static byte Hex(int n) => (byte)(n < 10 ? '0' + n : 'a' + n - 10);
 
     /// <summary>djb's dns_ip4 for a host argument: see Literal, else the name's A records.
     /// Null on temporary failure.</summary>

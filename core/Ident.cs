@@ -30,7 +30,7 @@ public sealed unsafe class Ident : IPollTask
         r.AddRange(Numbers.Text((ulong)localPort));
         r.Add((byte)'\r'); r.Add((byte)'\n');
         request = r.ToArray();
-        fd = Net.Socket(Native.SOCK_STREAM, nonBlocking: true);
+        fd = Net.Socket(Native.SOCK_STREAM, nonBlocking: true, ipv6: localIp.Length == 16);
         if (fd == -1 || Net.Bind(fd, localIp, 0, reuse: false) == -1 ||
             (Net.Connect(fd, remoteIp, 113) == -1 && Native.Errno != Native.EINPROGRESS)) { Finish(false); return; }
         Events = Native.POLLOUT;

@@ -111,7 +111,7 @@ public static unsafe class Native
     [DllImport(C, SetLastError = true)] public static extern int kill(int pid, int sig);
     public const int AF_INET = 2, AF_INET6 = 10, SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_NONBLOCK = 0x800,
         SOCK_CLOEXEC = 0x80000, SOL_SOCKET = 1, SO_REUSEADDR = 2, SO_ERROR = 4, IPPROTO_IP = 0, IP_OPTIONS = 4,
-        IPPROTO_TCP = 6, TCP_NODELAY = 1, MSG_NOSIGNAL = 0x4000, SHUT_WR = 1;
+        IPPROTO_TCP = 6, TCP_NODELAY = 1, MSG_NOSIGNAL = 0x4000, SHUT_WR = 1, IPPROTO_IPV6 = 41, IPV6_V6ONLY = 26;
     public const short POLLOUT = 4, POLLERR = 8, POLLHUP = 0x10;
     public const int EINTR = 4, EAGAIN = 11, EINPROGRESS = 115, ENOENT = 2, ETIMEDOUT = 110, ECONNREFUSED = 111;
 

@@ -16,37 +16,40 @@ public interface IPollTask
 public static unsafe class Net
 {
     /// <summary>A non-blocking or blocking close-on-exec TCP or UDP socket, or -1.</summary>
-    public static int Socket(int type, bool nonBlocking) =>
-        Native.socket(Native.AF_INET, type | Native.SOCK_CLOEXEC | (nonBlocking ? Native.SOCK_NONBLOCK : 0), 0);
+    public static int Socket(int type, bool nonBlocking, bool ipv6 = false) =>
+        Native.socket(ipv6 ? Native.AF_INET6 : Native.AF_INET, type | Native.SOCK_CLOEXEC | (nonBlocking ? Native.SOCK_NONBLOCK : 0), 0);
 
-    static void Fill(byte* sa, ReadOnlySpan<byte> ip, int port)
+    /// <summary>A sockaddr_in (4-byte ip) or sockaddr_in6 (16-byte ip); returns its length.</summary>
+    static int Fill(byte* sa, ReadOnlySpan<byte> ip, int port)
     {
-        new Span<byte>(sa, 16).Clear();
-        sa[0] = Native.AF_INET;
+        new Span<byte>(sa, 28).Clear();
         sa[2] = (byte)(port >> 8);
         sa[3] = (byte)port;
-        for (int i = 0; i < 4; i++) sa[4 + i] = ip[i];
+        if (ip.Length == 16)
+        {
+            sa[0] = Native.AF_INET6;
+            ip.CopyTo(new Span<byte>(sa + 8, 16));
+            return 28;
+        }
+        sa[0] = Native.AF_INET;
+        ip.Slice(0, 4).CopyTo(new Span<byte>(sa + 4, 4));
+        return 16;
     }
 
     public static int Bind(int fd, ReadOnlySpan<byte> ip, int port, bool reuse)
     {
-        if (reuse)
-        {
-            int one = 1;
-            Native.setsockopt(fd, Native.SOL_SOCKET, Native.SO_REUSEADDR, &one, 4);
-        }
-        byte* sa = stackalloc byte[16];
-        Fill(sa, ip, port);
-        return Native.bind(fd, sa, 16);
+        if (reuse) SetOption(fd, Native.SOL_SOCKET, Native.SO_REUSEADDR, 1);
+        byte* sa = stackalloc byte[28];
+        return Native.bind(fd, sa, Fill(sa, ip, port));
     }
 
     /// <summary>connect(2); on a non-blocking socket -1 with EINPROGRESS means "poll for POLLOUT".</summary>
     public static int Connect(int fd, ReadOnlySpan<byte> ip, int port)
     {
-        byte* sa = stackalloc byte[16];
-        Fill(sa, ip, port);
+        byte* sa = stackalloc byte[28];
+        int len = Fill(sa, ip, port);
         int r;
-        do r = Native.connect(fd, sa, 16); while (r == -1 && Native.Errno == Native.EINTR);
+        do r = Native.connect(fd, sa, len); while (r == -1 && Native.Errno == Native.EINTR);
         return r;
     }
 
@@ -58,35 +61,91 @@ public static unsafe class Net
         return err;
     }
 
-    /// <summary>accept4 with the peer's IPv4 address and port; the new descriptor is close-on-exec.</summary>
-    public static int Accept(int fd, Span<byte> ip, out int port, bool nonBlocking)
+    /// <summary>accept4 with the peer's address (4 bytes for IPv4 and IPv4-mapped peers, else 16)
+    /// and port; the new descriptor is close-on-exec. -1 on failure.</summary>
+    public static int Accept(int fd, out byte[] ip, out int port, bool nonBlocking)
     {
         byte* sa = stackalloc byte[128];
         int len = 128;
         int t = Native.accept4(fd, sa, &len, Native.SOCK_CLOEXEC | (nonBlocking ? Native.SOCK_NONBLOCK : 0));
+        ip = null;
         port = 0;
         if (t == -1) return -1;
-        Read(sa, ip, out port);
+        ip = Read(sa, out port);
         return t;
     }
 
-    public static int Local(int fd, Span<byte> ip, out int port) => Name(fd, ip, out port, local: true);
-    public static int Remote(int fd, Span<byte> ip, out int port) => Name(fd, ip, out port, local: false);
+    public static byte[] Local(int fd, out int port) => Name(fd, out port, local: true);
+    public static byte[] Remote(int fd, out int port) => Name(fd, out port, local: false);
 
-    static int Name(int fd, Span<byte> ip, out int port, bool local)
+    static byte[] Name(int fd, out int port, bool local)
     {
         byte* sa = stackalloc byte[128];
         int len = 128;
         port = 0;
-        if ((local ? Native.getsockname(fd, sa, &len) : Native.getpeername(fd, sa, &len)) == -1) return -1;
-        Read(sa, ip, out port);
-        return 0;
+        if ((local ? Native.getsockname(fd, sa, &len) : Native.getpeername(fd, sa, &len)) == -1) return null;
+        return Read(sa, out port);
     }
 
-    static void Read(byte* sa, Span<byte> ip, out int port)
+    static byte[] Read(byte* sa, out int port)
     {
         port = sa[2] << 8 | sa[3];
-        for (int i = 0; i < 4; i++) ip[i] = sa[4 + i];
+        if (sa[0] != Native.AF_INET6) return new ReadOnlySpan<byte>(sa + 4, 4).ToArray();
+        var ip = new ReadOnlySpan<byte>(sa + 8, 16);
+        return IsMapped(ip) ? ip.Slice(12).ToArray() : ip.ToArray();
+    }
+
+    /// <summary>::ffff:a.b.c.d, an IPv4 client of a dual-stack socket.</summary>
+    public static bool IsMapped(ReadOnlySpan<byte> ip16) =>
+        ip16.Slice(0, 10).IndexOfAnyExcept((byte)0) < 0 && ip16[10] == 0xff && ip16[11] == 0xff;
+
+    /// <summary>The IPv4-mapped form of a 4-byte address.</summary>
+    public static byte[] Mapped(ReadOnlySpan<byte> ip4)
+    {
+        var r = new byte[16];
+        r[10] = r[11] = 0xff;
+        ip4.CopyTo(r.AsSpan(12));
+        return r;
+    }
+
+    /// <summary>Text of an IPv4 (dotted) or IPv6 address (lower-case hex, the longest run of two or
+    /// more zero groups as "::", a mapped address as ::ffff:a.b.c.d).</summary>
+    public static byte[] FormatIp(ReadOnlySpan<byte> ip)
+    {
+        if (ip.Length == 4) return FormatIp4(ip);
+        if (IsMapped(ip))
+        {
+            var v4 = FormatIp4(ip.Slice(12));
+            var r = new byte[7 + v4.Length];
+            "::ffff:"u8.CopyTo(r);
+            v4.CopyTo(r, 7);
+            return r;
+        }
+        int bestStart = -1, bestLen = 1;
+        for (int i = 0; i < 8;)
+        {
+            if (ip[2 * i] != 0 || ip[2 * i + 1] != 0) { i++; continue; }
+            int j = i;
+            while (j < 8 && ip[2 * j] == 0 && ip[2 * j + 1] == 0) j++;
+            if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
+            i = j;
+        }
+        var o = new System.Collections.Generic.List<byte>(40);
+        for (int i = 0; i < 8; i++)
+        {
+            if (i == bestStart) { o.Add((byte)':'); o.Add((byte)':'); i += bestLen - 1; continue; }
+            if (o.Count > 0 && o[^1] != ':') o.Add((byte)':');
+            int w = ip[2 * i] << 8 | ip[2 * i + 1];
+            bool started = false;
+            for (int shift = 12; shift >= 0; shift -= 4)
+            {
+                int d = (w >> shift) & 15;
+                if (d == 0 && !started && shift > 0) continue;
+                started = true;
+                o.Add((byte)(d < 10 ? '0' + d : 'a' + d - 10));
+            }
+        }
+        return o.ToArray();
     }
 
     public static void SetOption(int fd, int level, int name, int value) =>

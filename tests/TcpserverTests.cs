@@ -65,12 +65,8 @@ public class TcpserverTests : IClassFixture<TcpserverDns>
         foreach (var exe in new[] { Theirs("tcpserver"), Ours("tcpserver") })
         {
             using var s = new Server(exe, "-v -R -p", Dump, Env(), host: "127.0.0.2");
-            using var c = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            c.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Parse("127.0.0.2"), 0));
-            c.Connect(new System.Net.IPEndPoint(System.Net.IPAddress.Parse("127.0.0.2"), s.Port));
-            using var stream = new NetworkStream(c);
-            c.Shutdown(SocketShutdown.Send);
-            var output = new StreamReader(stream).ReadToEnd();
+            var ip = System.Net.IPAddress.Parse("127.0.0.2");
+            var output = Server.Exchange(new System.Net.IPEndPoint(ip, s.Port), new System.Net.IPEndPoint(ip, 0));
             Assert.DoesNotContain("TCPREMOTEHOST", output);
             Assert.Contains("TCPREMOTEIP=127.0.0.2", output);
             Assert.Contains("TCPLOCALHOST=liar.example", output);
@@ -229,5 +225,42 @@ public class TcpserverTests : IClassFixture<TcpserverDns>
         Server.Exchange(s.Port);
         Assert.True(s.WaitLog(" status 11\n"), s.Log);
         Assert.True(s.WaitLog("status: 0/40"), s.Log);
+    }
+
+    [Fact]
+    public void Ipv6ClientsGetTcp6AndMappedClientsKeepTcp()
+    {
+        using var s = new Server(Ours("tcpserver"), "-v -6 -R -H -l0", Dump, Env(), host: "0");
+        var six = Server.Exchange(new System.Net.IPEndPoint(System.Net.IPAddress.IPv6Loopback, s.Port));
+        Assert.Contains("PROTO=TCP6\n", six);
+        Assert.Contains("TCP6REMOTEIP=::1\n", six);
+        Assert.Contains("TCPREMOTEIP=::1\n", six);
+        Assert.True(s.WaitLog(" from ::1\n"), s.Log);
+        Assert.Matches(@"tcpserver: ok \d+ 0:::1:\d+ :::1::\d+\n", s.Log);
+        var four = Server.Exchange(s.Port);
+        Assert.Contains("PROTO=TCP\n", four);
+        Assert.Contains("TCPREMOTEIP=127.0.0.1\n", four);
+        Assert.Contains("TCP6REMOTEIP=::ffff:127.0.0.1\n", four);
+    }
+
+    [Fact]
+    public void Ipv6RulesAndAddressText()
+    {
+        using var d = new TempDir();
+        Run(Ours("tcprules"), new[] { d["r.cdb"], d["r.tmp"] }, stdin: "::1:deny\n:allow\n");
+        using var s = new Server(Ours("tcpserver"), $"-v -R -H -l0 -x {d["r.cdb"]}", "echo served", Env(), host: "::1");
+        Assert.Equal("", Server.Exchange(new System.Net.IPEndPoint(System.Net.IPAddress.IPv6Loopback, s.Port)));
+        Assert.True(s.WaitLog("status 25600"), s.Log);
+        foreach (var text in new[] { "::1", "::", "1:2:3:4:5:6:7:8", "fe80::1:0:0:2", "1::", "2001:db8::ff00:42:8329", "::ffff:1.2.3.4" })
+        {
+            Assert.True(Net.ScanIp6(Encoding.ASCII.GetBytes(text), out var ip), text);
+            Assert.Equal(text, Encoding.ASCII.GetString(Net.FormatIp(ip)));
+        }
+        Assert.False(Net.ScanIp6("1:2"u8, out _));
+        Assert.False(Net.ScanIp6("1::2::3"u8, out _));
+        Assert.Equal("4.3.2.1.in-addr.arpa", Encoding.ASCII.GetString(Dns.ReverseName(new byte[] { 1, 2, 3, 4 })));
+        var loopback = new byte[16];
+        loopback[15] = 1;
+        Assert.Equal("1." + string.Concat(Enumerable.Repeat("0.", 31)) + "ip6.arpa", Encoding.ASCII.GetString(Dns.ReverseName(loopback)));
     }
 }

@@ -53,6 +53,17 @@ public sealed class Server : IDisposable
         p.Dispose();
     }
 
+    /// <summary>Connects (from a chosen local address if given), closes the sending side and reads to the end.</summary>
+    public static string Exchange(System.Net.IPEndPoint to, System.Net.IPEndPoint from = null)
+    {
+        using var c = new Socket(to.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        if (from != null) c.Bind(from);
+        c.Connect(to);
+        using var stream = new NetworkStream(c);
+        c.Shutdown(SocketShutdown.Send);
+        return new StreamReader(stream).ReadToEnd();
+    }
+
     public static string Exchange(int port, string send = null, bool shutdown = true, int timeoutMs = 15000)
     {
         using var c = new TcpClient();

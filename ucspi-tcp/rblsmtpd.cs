@@ -60,12 +60,8 @@ static unsafe class Rblsmtpd
         var r = new List<byte>(72);
         if (ipEnv.AsSpan().IndexOf((byte)':') >= 0 && Net.ScanIp6(ipEnv, out var ip6))
         {
-            for (int i = 15; i >= 0; i--)
-            {
-                r.Add(Hex(ip6[i] & 15)); r.Add((byte)'.');
-                r.Add(Hex(ip6[i] >> 4)); r.Add((byte)'.');
-            }
-            ipReverse = r.ToArray();
+            var name = Dns.ReverseName(ip6);
+            ipReverse = name[..^"ip6.arpa".Length];
             return;
         }
         int end = ipEnv.Length;
@@ -80,8 +76,6 @@ static unsafe class Rblsmtpd
         }
         ipReverse = r.ToArray();
     }
-
-    static byte Hex(int n) => (byte)(n < 10 ? '0' + n : 'a' + n - 10);
 
     static byte[] Name(byte[] baseName)
     {

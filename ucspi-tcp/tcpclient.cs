@@ -71,13 +71,14 @@ static unsafe class Tcpclient
         int s = Connect(addresses, portRemote, ipLocal, (int)portLocal, connTimeout);
         if (!flagDelay) Net.SetOption(s, Native.IPPROTO_TCP, Native.TCP_NODELAY, 1);
         Exec.SetEnv("PROTO"u8, "TCP"u8);
-        if (Net.Local(s, ipLocal, out int localPort) == -1) Die("unable to get local address: "u8, errno: Native.Errno);
+        ipLocal = Net.Local(s, out int localPort);
+        if (ipLocal == null) Die("unable to get local address: "u8, errno: Native.Errno);
         Exec.SetEnv("TCPLOCALPORT"u8, Numbers.Text((ulong)localPort));
         Exec.SetEnv("TCPLOCALIP"u8, Net.FormatIp4(ipLocal));
         var x = forceLocal ?? HostName(ipLocal);
         Exec.SetEnv("TCPLOCALHOST"u8, x, x == null);
-        var ipRemote = new byte[4];
-        if (Net.Remote(s, ipRemote, out portRemote) == -1) Die("unable to get remote address: "u8, errno: Native.Errno);
+        var ipRemote = Net.Remote(s, out portRemote);
+        if (ipRemote == null) Die("unable to get remote address: "u8, errno: Native.Errno);
         var portText = Numbers.Text((ulong)portRemote);
         var ipText = Net.FormatIp4(ipRemote);
         Exec.SetEnv("TCPREMOTEPORT"u8, portText);

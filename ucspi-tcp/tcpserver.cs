@@ -19,7 +19,7 @@ static unsafe class Tcpserver
     static bool flagQuietErrors;
     static ulong limit = 40, backlog = 20, timeout = 26, uid, gid;
     static bool flagAllowNoRules, flagDelay = true, flagParanoid, flagKillOpts = true, flagRemoteHost = true,
-        flagRemoteInfo = true, flag1;
+        flagRemoteInfo = true, flag1, flagIpv6, ipv6Socket;
     static byte[] rulesFile, banner = [], localHostOption;
     static byte[] localPortText;
     static byte[][] program;
@@ -30,7 +30,7 @@ static unsafe class Tcpserver
     sealed class Connection
     {
         public int Fd;
-        public byte[] RemoteIp = new byte[4], LocalIp = new byte[4];
+        public byte[] RemoteIp, LocalIp;
         public int RemotePort, LocalPort;
         public Dns LocalPtr, RemotePtr, RemoteA;
         public Ident Ident;
@@ -72,7 +72,7 @@ static unsafe class Tcpserver
     static int Main()
     {
         var argv = Args.Argv;
-        var opt = new Getopt(argv, "dDvqQhHrR1UXx:t:u:g:l:b:B:c:pPoO");
+        var opt = new Getopt(argv, "dDvqQhHrR1UXx:t:u:g:l:b:B:c:pPoO46");
         int c;
         while ((c = opt.Next()) != Getopt.Done)
         {
@@ -107,6 +107,8 @@ static unsafe class Tcpserver
                 case 'g': Numbers.ScanULong(opt.Arg, out gid); break;
                 case 'l': localHostOption = opt.Arg; break;
                 case '1': flag1 = true; break;
+                case '4': flagIpv6 = false; break;
+                case '6': flagIpv6 = true; break;
                 default: Usage(); break;
             }
         }
@@ -114,7 +116,7 @@ static unsafe class Tcpserver
         var rest = argv[opt.Index..];
         if (rest.Length < 1) Usage();
         var hostname = rest[0];
-        if (hostname.Length == 0 || hostname.AsSpan().SequenceEqual("0"u8)) hostname = "0.0.0.0"u8.ToArray();
+        if (hostname.Length == 0 || hostname.AsSpan().SequenceEqual("0"u8)) hostname = flagIpv6 ? "::"u8.ToArray() : "0.0.0.0"u8.ToArray();
         if (rest.Length < 2) Usage();
         if (!Net.Port(rest[1], out int localPort)) Die(111, "unable to figure out port number for "u8, rest[1]);
         if (rest.Length < 3) Usage();
@@ -125,15 +127,13 @@ static unsafe class Tcpserver
         Native.tk_signal_catch(Native.SIGTERM);
         Native.tk_signal_set(Native.SIGPIPE, 1);
 
-        var addresses = Dns.Ip4(hostname);
-        if (addresses == null) Die(111, "temporarily unable to figure out IP address for "u8, hostname, ": "u8, Native.ETIMEDOUT);
-        if (addresses.Count == 0) Die(111, "no IP address for "u8, hostname);
-        var localIp = addresses[0];
-
-        int s = Net.Socket(Native.SOCK_STREAM, nonBlocking: true);
+        var localIp = LocalAddress(hostname);
+        ipv6Socket = localIp.Length == 16;
+        int s = Net.Socket(Native.SOCK_STREAM, nonBlocking: true, ipv6Socket);
         if (s == -1) Die(111, "unable to create socket: "u8, errno: Native.Errno);
+        if (ipv6Socket) Net.SetOption(s, Native.IPPROTO_IPV6, Native.IPV6_V6ONLY, 0);
         if (Net.Bind(s, localIp, localPort, reuse: true) == -1) Die(111, "unable to bind: "u8, errno: Native.Errno);
-        if (Net.Local(s, localIp, out localPort) == -1) Die(111, "unable to get local address: "u8, errno: Native.Errno);
+        if (Net.Local(s, out localPort) == null) Die(111, "unable to get local address: "u8, errno: Native.Errno);
         if (Native.listen(s, (int)backlog) == -1) Die(111, "unable to listen: "u8, errno: Native.Errno);
         if (gid != 0 && Accounts.SetGid((uint)gid) == -1) Die(111, "unable to set gid: "u8, errno: Native.Errno);
         if (uid != 0 && Accounts.SetUid((uint)uid) == -1) Die(111, "unable to set uid: "u8, errno: Native.Errno);
@@ -234,7 +234,7 @@ static unsafe class Tcpserver
         while ((ulong)numChildren < limit)
         {
             var conn = new Connection();
-            int t = Net.Accept(s, conn.RemoteIp, out conn.RemotePort, nonBlocking: false);
+            int t = Net.Accept(s, out conn.RemoteIp, out conn.RemotePort, nonBlocking: false);
             if (t == -1) return;
             conn.Fd = t;
             numChildren++;
@@ -254,7 +254,8 @@ static unsafe class Tcpserver
             o.Put(banner);
             if (!o.Flush()) { Drop(conn, 111, "unable to print banner: "u8, default, o.Errno); return; }
         }
-        if (Net.Local(t, conn.LocalIp, out conn.LocalPort) == -1) { Drop(conn, 111, "unable to get local address: "u8, default, Native.Errno); return; }
+        conn.LocalIp = Net.Local(t, out conn.LocalPort);
+        if (conn.LocalIp == null) { Drop(conn, 111, "unable to get local address: "u8, default, Native.Errno); return; }
         if (localHostOption == null) conn.LocalPtr = new Dns(Dns.ReverseName(conn.LocalIp), Dns.PTR);
         if (flagRemoteHost) conn.RemotePtr = new Dns(Dns.ReverseName(conn.RemoteIp), Dns.PTR);
         if (flagRemoteInfo)
@@ -304,12 +305,13 @@ static unsafe class Tcpserver
         }
         byte[] remoteHost = conn.RemoteName is { Length: > 0 } ? conn.RemoteName : null;
         byte[] remoteInfo = conn.Ident?.Info;
-        var localIpText = Net.FormatIp4(conn.LocalIp);
-        var remoteIpText = Net.FormatIp4(conn.RemoteIp);
+        var localIpText = Net.FormatIp(conn.LocalIp);
+        var remoteIpText = Net.FormatIp(conn.RemoteIp);
+        bool native6 = conn.RemoteIp.Length == 16;
         var remotePortText = Numbers.Text((ulong)conn.RemotePort);
         var changes = new List<byte[]>
         {
-            Exec.Change("PROTO"u8, "TCP"u8),
+            Exec.Change("PROTO"u8, native6 ? "TCP6"u8 : "TCP"u8),
             Exec.Change("TCPLOCALIP"u8, localIpText),
             Exec.Change("TCPLOCALPORT"u8, localPortText),
             Exec.Change("TCPLOCALHOST"u8, localHost, localHost == null),
@@ -318,6 +320,16 @@ static unsafe class Tcpserver
             Exec.Change("TCPREMOTEHOST"u8, remoteHost, remoteHost == null),
             Exec.Change("TCPREMOTEINFO"u8, remoteInfo, remoteInfo == null),
         };
+        if (ipv6Socket)
+        {
+            changes.Add(Exec.Change("TCP6LOCALIP"u8, native6 ? localIpText : Net.FormatIp(Net.Mapped(conn.LocalIp))));
+            changes.Add(Exec.Change("TCP6LOCALPORT"u8, localPortText));
+            changes.Add(Exec.Change("TCP6LOCALHOST"u8, localHost, localHost == null));
+            changes.Add(Exec.Change("TCP6REMOTEIP"u8, native6 ? remoteIpText : Net.FormatIp(Net.Mapped(conn.RemoteIp))));
+            changes.Add(Exec.Change("TCP6REMOTEPORT"u8, remotePortText));
+            changes.Add(Exec.Change("TCP6REMOTEHOST"u8, remoteHost, remoteHost == null));
+            changes.Add(Exec.Change("TCP6REMOTEINFO"u8, remoteInfo, remoteInfo == null));
+        }
 
         bool deny = false;
         if (rulesFile != null)
@@ -349,10 +361,10 @@ static unsafe class Tcpserver
             Safe(line, deny ? "deny"u8 : "ok"u8);
             line.Add((byte)' '); Safe(line, pidText);
             line.Add((byte)' '); if (localHost != null) Safe(line, localHost);
-            line.Add((byte)':'); Safe(line, localIpText);
+            line.Add((byte)':'); Safe(line, localIpText, ipv6Socket);
             line.Add((byte)':'); Safe(line, localPortText);
             line.Add((byte)' '); if (remoteHost != null) Safe(line, remoteHost);
-            line.Add((byte)':'); Safe(line, remoteIpText);
+            line.Add((byte)':'); Safe(line, remoteIpText, ipv6Socket);
             line.Add((byte)':'); if (remoteInfo != null) Safe(line, remoteInfo);
             line.Add((byte)':'); Safe(line, remotePortText);
             Errors.Warn(line.ToArray());
@@ -386,13 +398,13 @@ static unsafe class Tcpserver
     }
 
     /// <summary>A log field as djb's safecats writes it: at most 100 bytes, odd ones as '?'.</summary>
-    static void Safe(List<byte> line, ReadOnlySpan<byte> s)
+    static void Safe(List<byte> line, ReadOnlySpan<byte> s, bool keepColons = false)
     {
         for (int i = 0; i < 100; i++)
         {
             if (i == s.Length) return;
             byte ch = s[i];
-            if (ch < 33 || ch > 126 || ch == '%' || ch == ':') ch = (byte)'?';
+            if (ch < 33 || ch > 126 || ch == '%' || (ch == ':' && !keepColons)) ch = (byte)'?';
             line.Add(ch);
         }
         line.AddRange("..."u8.ToArray());
@@ -406,13 +418,34 @@ static unsafe class Tcpserver
         int pid = Placeholder(code);
         if (ForkFailed(pid)) return;
         if (verbosity >= 2)
-            Errors.Warn("tcpserver: pid "u8, Numbers.Text((ulong)pid), " from "u8, remoteIpText ?? Net.FormatIp4(conn.RemoteIp));
+            Errors.Warn("tcpserver: pid "u8, Numbers.Text((ulong)pid), " from "u8, remoteIpText ?? Net.FormatIp(conn.RemoteIp));
         if (name.Length > 0) Warn(what, name, ": "u8, errno);
         else Warn(what, errno: errno);
     }
 
     static readonly byte[][] exit100 = ["/bin/sh"u8.ToArray(), "-c"u8.ToArray(), "exit 100"u8.ToArray()];
     static readonly byte[][] exit111 = ["/bin/sh"u8.ToArray(), "-c"u8.ToArray(), "exit 111"u8.ToArray()];
+
+    /// <summary>The address to listen on: an IPv6 literal, or as djb's dns_ip4 (with -6 a name's
+    /// AAAA records).</summary>
+    static byte[] LocalAddress(byte[] hostname)
+    {
+        if (hostname.AsSpan().IndexOf((byte)':') >= 0)
+        {
+            if (!Net.ScanIp6(hostname, out var ip6)) Die(111, "no IP address for "u8, hostname);
+            return ip6;
+        }
+        List<byte[]> addresses;
+        if (flagIpv6 && Dns.Literal(hostname) == null)
+        {
+            var answer = Dns.Resolve(hostname, Dns.AAAA);
+            addresses = answer == null ? null : Dns.Addresses(answer, Dns.AAAA);
+        }
+        else addresses = Dns.Ip4(hostname);
+        if (addresses == null) Die(111, "temporarily unable to figure out IP address for "u8, hostname, ": "u8, Native.ETIMEDOUT);
+        if (addresses.Count == 0) Die(111, "no IP address for "u8, hostname);
+        return addresses[0];
+    }
 
     static int Placeholder(int code) =>
         Exec.Spawn(code == 100 ? exit100 : exit111, new List<byte[]>(), [], out _);
