@@ -59,6 +59,13 @@ public class TcpserverTests : IClassFixture<TcpserverDns>
     [InlineData("-v -R -H -l0 -B banner\\ text")]
     public void EnvironmentAndLogMatchDebian(string options) => Same(options);
 
+    [Theory]
+    [InlineData(99)]
+    [InlineData(100)]
+    [InlineData(150)]
+    public void LogFieldsAreSanitisedAndCut(int length) =>
+        Same("-v -R -H -l '" + ("a:b%c d\x01\xe9" + new string('x', length)).Substring(0, length) + "'");
+
     [Fact]
     public void ParanoidDropsAHostNameThatDoesNotPointBack()
     {
