@@ -23,12 +23,12 @@ static unsafe class Tcpclient
     static int Main()
     {
         var argv = Args.Argv;
-        bool flagDelay = true, flagRemoteHost = true, flagRemoteInfo = true;
+        bool flagDelay = true, flagRemoteHost = true, flagRemoteInfo = true, flagIpv6 = false;
         ulong infoTimeout = 26, portLocal = 0;
         var connTimeout = new ulong[] { 2, 58 };
         byte[] forceLocal = null;
-        var ipLocal = new byte[4];
-        var opt = new Getopt(argv, "dDvqQhHrRi:p:t:T:l:");
+        byte[] ipLocal = null;
+        var opt = new Getopt(argv, "dDvqQhHrRi:p:t:T:l:46");
         int c;
         while ((c = opt.Next()) != Getopt.Done)
         {
@@ -50,7 +50,12 @@ static unsafe class Tcpclient
                     if (j < opt.Arg.Length && opt.Arg[j] == '+') j++;
                     Numbers.ScanULong(opt.Arg.AsSpan(j), out connTimeout[1]);
                     break;
-                case 'i': if (Net.ScanIp4(opt.Arg, ipLocal) == 0) Usage(); break;
+                case 'i':
+                    ipLocal = new byte[4];
+                    if (Net.ScanIp4(opt.Arg, ipLocal) == 0 && !Net.ScanIp6(opt.Arg, out ipLocal)) Usage();
+                    break;
+                case '4': flagIpv6 = false; break;
+                case '6': flagIpv6 = true; break;
                 case 'p': Numbers.ScanULong(opt.Arg, out portLocal); break;
                 default: Usage(); break;
             }
@@ -58,36 +63,34 @@ static unsafe class Tcpclient
         var rest = argv[opt.Index..];
         if (rest.Length < 1) Quiet(Usage);
         var hostname = rest[0];
-        if (hostname.Length == 0 || hostname.AsSpan().SequenceEqual("0"u8)) hostname = "127.0.0.1"u8.ToArray();
+        if (hostname.Length == 0 || hostname.AsSpan().SequenceEqual("0"u8)) hostname = flagIpv6 ? "::1"u8.ToArray() : "127.0.0.1"u8.ToArray();
         if (rest.Length < 2) Quiet(Usage);
         if (!Net.Port(rest[1], out int portRemote)) Die("unable to figure out port number for "u8, rest[1]);
         if (rest.Length < 3) Quiet(Usage);
 
-        var addresses = Dns.Ip4(hostname);
+        var addresses = Addresses(hostname, flagIpv6);
         if (addresses == null) Die("temporarily unable to figure out IP address for "u8, hostname, ": "u8, Native.ETIMEDOUT);
         if (addresses.Count == 0) Die("no IP address for "u8, hostname);
         if (addresses.Count == 1) { connTimeout[0] += connTimeout[1]; connTimeout[1] = 0; }
 
         int s = Connect(addresses, portRemote, ipLocal, (int)portLocal, connTimeout);
         if (!flagDelay) Net.SetOption(s, Native.IPPROTO_TCP, Native.TCP_NODELAY, 1);
-        Exec.SetEnv("PROTO"u8, "TCP"u8);
         ipLocal = Net.Local(s, out int localPort);
         if (ipLocal == null) Die("unable to get local address: "u8, errno: Native.Errno);
-        Exec.SetEnv("TCPLOCALPORT"u8, Numbers.Text((ulong)localPort));
-        Exec.SetEnv("TCPLOCALIP"u8, Net.FormatIp4(ipLocal));
-        var x = forceLocal ?? HostName(ipLocal);
-        Exec.SetEnv("TCPLOCALHOST"u8, x, x == null);
         var ipRemote = Net.Remote(s, out portRemote);
         if (ipRemote == null) Die("unable to get remote address: "u8, errno: Native.Errno);
+        bool six = ipRemote.Length == 16;
+        Exec.SetEnv("PROTO"u8, six ? "TCP6"u8 : "TCP"u8);
+        Set(six, "LOCALPORT"u8, Numbers.Text((ulong)localPort));
+        Set(six, "LOCALIP"u8, Net.FormatIp(ipLocal));
+        Set(six, "LOCALHOST"u8, forceLocal ?? HostName(ipLocal));
         var portText = Numbers.Text((ulong)portRemote);
-        var ipText = Net.FormatIp4(ipRemote);
-        Exec.SetEnv("TCPREMOTEPORT"u8, portText);
-        Exec.SetEnv("TCPREMOTEIP"u8, ipText);
+        var ipText = Net.FormatIp(ipRemote);
+        Set(six, "REMOTEPORT"u8, portText);
+        Set(six, "REMOTEIP"u8, ipText);
         if (verbosity >= 2) Errors.Warn("tcpclient: connected to "u8, ipText, " port "u8, portText);
-        x = flagRemoteHost ? HostName(ipRemote) : null;
-        Exec.SetEnv("TCPREMOTEHOST"u8, x, x == null);
-        x = flagRemoteInfo ? Ident.Lookup(ipLocal, localPort, ipRemote, portRemote, (int)Math.Min(infoTimeout, int.MaxValue / 1000)) : null;
-        Exec.SetEnv("TCPREMOTEINFO"u8, x, x == null);
+        Set(six, "REMOTEHOST"u8, flagRemoteHost ? HostName(ipRemote) : null);
+        Set(six, "REMOTEINFO"u8, flagRemoteInfo ? Ident.Lookup(ipLocal, localPort, ipRemote, portRemote, (int)Math.Min(infoTimeout, int.MaxValue / 1000)) : null);
 
         if (s != 6 && Native.dup2(s, 6) == -1) Die("unable to set up descriptor 6: "u8, errno: Native.Errno);
         if (s == 6) Native.fcntl(6, Native.F_SETFD, 0);
@@ -96,6 +99,23 @@ static unsafe class Tcpclient
         int err = Exec.Run(rest[2..]);
         Die("unable to run "u8, rest[2], ": "u8, err);
         return 111;
+    }
+
+    /// <summary>TCPNAME=value (unset when null), and TCP6NAME too for an IPv6 connection.</summary>
+    static void Set(bool six, ReadOnlySpan<byte> name, byte[] value)
+    {
+        Exec.SetEnv([.. "TCP"u8, .. name], value, value == null);
+        if (six) Exec.SetEnv([.. "TCP6"u8, .. name], value, value == null);
+    }
+
+    /// <summary>An IPv6 literal, or djb's dns_ip4 (with -6 a name's AAAA records).</summary>
+    static List<byte[]> Addresses(byte[] hostname, bool ipv6)
+    {
+        if (hostname.AsSpan().IndexOf((byte)':') >= 0)
+            return Net.ScanIp6(hostname, out var ip6) ? [ip6] : [];
+        if (!ipv6 || Dns.Literal(hostname) != null) return Dns.Ip4(hostname);
+        var answer = Dns.Resolve(hostname, Dns.AAAA);
+        return answer == null ? null : Dns.Addresses(answer, Dns.AAAA);
     }
 
     static void Quiet(Action usage)
@@ -119,9 +139,9 @@ static unsafe class Tcpclient
             var more = new List<byte[]>();
             foreach (var ip in addresses)
             {
-                int s = Net.Socket(Native.SOCK_STREAM, nonBlocking: true);
+                int s = Net.Socket(Native.SOCK_STREAM, nonBlocking: true, ipv6: ip.Length == 16);
                 if (s == -1) Die("unable to create socket: "u8, errno: Native.Errno);
-                if (Net.Bind(s, ipLocal, portLocal, reuse: false) == -1) Die("unable to bind socket: "u8, errno: Native.Errno);
+                if (Net.Bind(s, ipLocal ?? new byte[ip.Length], portLocal, reuse: false) == -1) Die("unable to bind socket: "u8, errno: Native.Errno);
                 int err = TimeoutConnect(s, ip, port, timeouts[loop]);
                 if (err == 0)
                 {
@@ -131,7 +151,7 @@ static unsafe class Tcpclient
                 Native.close(s);
                 if (loop == 0 && timeouts[1] != 0 && err == Native.ETIMEDOUT) more.Add(ip);
                 else if (verbosity > 0)
-                    Errors.WarnSys(err, "tcpclient: unable to connect to "u8, Net.FormatIp4(ip), " port "u8, Numbers.Text((ulong)port), ": "u8);
+                    Errors.WarnSys(err, "tcpclient: unable to connect to "u8, Net.FormatIp(ip), " port "u8, Numbers.Text((ulong)port), ": "u8);
             }
             addresses = more;
         }
