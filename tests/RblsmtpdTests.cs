@@ -124,7 +124,7 @@ public sealed class FakeDns : IDisposable
     public int UdpQueries, TcpQueries;
     readonly CancellationTokenSource stop = new();
 
-    public FakeDns(string ip, bool truncate, int dropFirst)
+    public FakeDns(string ip, bool truncate, int dropFirst, string silentFor = null)
     {
         Ip = ip;
         udp = new UdpClient(new IPEndPoint(IPAddress.Parse(ip), 53));
@@ -136,6 +136,7 @@ public sealed class FakeDns : IDisposable
             {
                 var q = await udp.ReceiveAsync(stop.Token);
                 if (Interlocked.Increment(ref UdpQueries) <= dropFirst) continue;
+                if (silentFor != null && Name(q.Buffer).Contains(silentFor)) continue;
                 var a = Answer(q.Buffer, truncate ? null : "over udp");
                 await udp.SendAsync(a, a.Length, q.RemoteEndPoint);
             }
@@ -156,6 +157,13 @@ public sealed class FakeDns : IDisposable
                 await s.WriteAsync(a);
             }
         });
+    }
+
+    static string Name(byte[] q)
+    {
+        var sb = new StringBuilder();
+        for (int i = 12; i < q.Length && q[i] != 0; i += q[i] + 1) sb.Append(Encoding.ASCII.GetString(q, i + 1, q[i])).Append('.');
+        return sb.ToString();
     }
 
     static byte[] Answer(byte[] q, string text)

@@ -270,4 +270,18 @@ public class TcpserverTests : IClassFixture<TcpserverDns>
         loopback[15] = 1;
         Assert.Equal("1." + string.Concat(Enumerable.Repeat("0.", 31)) + "ip6.arpa", Encoding.ASCII.GetString(Dns.ReverseName(loopback)));
     }
+
+    [Fact]
+    public void ALookupThatNeverEndsDoesNotHoldUpOtherClients()
+    {
+        using var fake = new FakeDns("127.0.0.67", truncate: false, dropFirst: 0, silentFor: "3.0.0.127.in-addr");
+        using var s = new Server(Ours("tcpserver"), "-v -R -h -l0", "echo served", new Dictionary<string, string> { ["DNSCACHEIP"] = fake.Ip }, host: "0");
+        var slow = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        slow.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Parse("127.0.0.3"), 0));
+        slow.Connect(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, s.Port));
+        Assert.True(s.WaitLog("status: 1/40"));
+        Assert.Equal("served\n", Server.Exchange(s.Port));
+        Assert.DoesNotContain("from 127.0.0.3", s.Log);
+        slow.Dispose();
+    }
 }
