@@ -13,7 +13,8 @@ CHAINLOAD = setuidgid envuidgid envdir softlimit setlock pgrphack fghack \
 SUPERVISION = supervise svscan svc svok svstat svscanboot
 MULTILOG = multilog
 CDB = tcprules tcprulescheck cdbmake cdbdump cdbget
-UCSPI_TCP =
+UCSPI_TCP = tcpserver rblsmtpd tcpclient recordio addcr delcr fixcrio argv0 \
+	mconnect tcpcat date@ who@ finger@ http@
 QMAIL = qmailctl
 COMMANDS = $(CHAINLOAD) $(SUPERVISION) $(MULTILOG) $(CDB) $(UCSPI_TCP) $(QMAIL)
 
@@ -37,6 +38,13 @@ command/qmailctl: $(shell find service-templates -type f)
 command/svscanboot: daemontools/svscanboot.sh Makefile
 	@mkdir -p command
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@SERVICE@|$(SERVICE)|g' $< >$@ && chmod 755 $@
+
+# ucspi-tcp's client scripts: sh scripts that run the tcpclient installed beside them.
+UCSPI_SCRIPTS = mconnect tcpcat date@ who@ finger@ http@
+$(addprefix command/,$(UCSPI_SCRIPTS)): command/%: ucspi-tcp/scripts/%
+	@mkdir -p command
+	@{ echo '#!/bin/sh'; echo '# Generated from $<: runs the tcpclient in its own directory.'; \
+	  echo 'bin=$${0%/*}; [ "$$bin" = "$$0" ] && bin=.'; cat $<; } >$@ && chmod 755 $@
 
 $(addprefix command/,$(COMMANDS)): | obj
 obj:

@@ -14,6 +14,12 @@ public static unsafe class Exec
     public static void SetEnv(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, bool remove = false)
     {
         changes ??= new List<byte[]>();
+        changes.Add(Change(name, value, remove));
+    }
+
+    /// <summary>One environment change: NAME=VALUE, or NAME alone for a removal.</summary>
+    public static byte[] Change(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, bool remove = false)
+    {
         var e = new byte[name.Length + (remove ? 0 : value.Length + 1)];
         name.CopyTo(e);
         if (!remove)
@@ -21,7 +27,7 @@ public static unsafe class Exec
             e[name.Length] = (byte)'=';
             value.CopyTo(e.AsSpan(name.Length + 1));
         }
-        changes.Add(e);
+        return e;
     }
 
     public static void UnsetEnv(ReadOnlySpan<byte> name) => SetEnv(name, default, remove: true);
@@ -29,9 +35,12 @@ public static unsafe class Exec
     /// <summary>The environment with the queued changes applied exactly as djb's pathexec does:
     /// a change removes the first entry with that name (moving the last entry into its place)
     /// and, unless it is a removal, is appended.</summary>
-    public static List<byte[]> Environment()
+    public static List<byte[]> Environment() => Apply(Args.Environ(), changes);
+
+    /// <summary>The changes (see Change) applied to a copy of env as pathexec does.</summary>
+    public static List<byte[]> Apply(IEnumerable<byte[]> start, List<byte[]> changes)
     {
-        var env = new List<byte[]>(Args.Environ());
+        var env = new List<byte[]>(start);
         if (changes == null) return env;
         foreach (var change in changes)
         {

@@ -94,6 +94,26 @@ public static unsafe class Native
     public const int SIGHUP = 1, SIGINT = 2, SIGKILL = 9, SIGPIPE = 13, SIGALRM = 14, SIGTERM = 15,
         SIGCHLD = 17, SIGCONT = 18, SIGSTOP = 19;
 
+    // ucspi-tcp: sockets (core/Net.cs, core/Dns.cs, core/Ident.cs)
+    [DllImport(C, SetLastError = true)] public static extern int socket(int domain, int type, int protocol);
+    [DllImport(C, SetLastError = true)] public static extern int bind(int fd, byte* addr, int len);
+    [DllImport(C, SetLastError = true)] public static extern int listen(int fd, int backlog);
+    [DllImport(C, SetLastError = true)] public static extern int accept4(int fd, byte* addr, int* len, int flags);
+    [DllImport(C, SetLastError = true)] public static extern int connect(int fd, byte* addr, int len);
+    [DllImport(C, SetLastError = true)] public static extern int getsockname(int fd, byte* addr, int* len);
+    [DllImport(C, SetLastError = true)] public static extern int getpeername(int fd, byte* addr, int* len);
+    [DllImport(C, SetLastError = true)] public static extern int setsockopt(int fd, int level, int name, void* value, int len);
+    [DllImport(C, SetLastError = true)] public static extern int getsockopt(int fd, int level, int name, void* value, int* len);
+    [DllImport(C, SetLastError = true)] public static extern nint send(int fd, byte* buf, nint n, int flags);
+    [DllImport(C, SetLastError = true)] public static extern nint recv(int fd, byte* buf, nint n, int flags);
+    [DllImport(C, SetLastError = true)] public static extern int shutdown(int fd, int how);
+    [DllImport(C)] public static extern int getpid();
+    public const int AF_INET = 2, AF_INET6 = 10, SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_NONBLOCK = 0x800,
+        SOCK_CLOEXEC = 0x80000, SOL_SOCKET = 1, SO_REUSEADDR = 2, SO_ERROR = 4, IPPROTO_IP = 0, IP_OPTIONS = 4,
+        IPPROTO_TCP = 6, TCP_NODELAY = 1, MSG_NOSIGNAL = 0x4000, SHUT_WR = 1, IPPROTO_IPV6 = 41, IPV6_V6ONLY = 26;
+    public const short POLLOUT = 4, POLLERR = 8, POLLHUP = 0x10;
+    public const int EINPROGRESS = 115, ETIMEDOUT = 110, ECONNREFUSED = 111;
+
     public static int Errno => Marshal.GetLastPInvokeError();
 
     // qmail

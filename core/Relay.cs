@@ -1,0 +1,56 @@
+// The copying loop of fixcrio and recordio: run a program with its stdin and stdout on pipes,
+// copy fd 0 to it and its output to fd 1, in chunks of at most 256 bytes passed through a
+// transformation, until the program's output ends.
+namespace Toolkit;
+
+public static unsafe class Relay
+{
+    /// <summary>transform(chunk, toChild) gives the bytes to pass on; atEnd(toChild) is called when a
+    /// direction ends. Exits 0 when the program's output ends.</summary>
+    public static void Run(ReadOnlySpan<byte> fatal, byte[][] argv, Func<byte[], bool, byte[]> transform, Action<bool> atEnd)
+    {
+        int* pin = stackalloc int[2];
+        int* pout = stackalloc int[2];
+        if (Native.pipe2(pin, Native.O_CLOEXEC) == -1 || Native.pipe2(pout, Native.O_CLOEXEC) == -1)
+            Errors.DieSys(111, Native.Errno, fatal, "unable to create pipe: "u8);
+        Native.tk_signal_set(Native.SIGPIPE, 1);
+        int pid = Exec.Spawn(argv, null, [Exec.FdDup2, pin[0], 0, Exec.FdDup2, pout[1], 1], out int execError, inheritSignals: true);
+        if (pid < 0) Errors.DieSys(111, -pid, fatal, "unable to fork: "u8);
+        if (execError != 0) Errors.DieSys(111, execError, fatal, "unable to run "u8, argv[0], ": "u8);
+        Native.close(pin[0]);
+        Native.close(pout[1]);
+        int toChild = pin[1], fromChild = pout[0];
+        bool inputOpen = true;
+        var buf = new byte[256];
+        var fds = stackalloc Native.PollFd[2];
+        for (;;)
+        {
+            int n = 0;
+            fds[n++] = new Native.PollFd { Fd = fromChild, Events = Native.POLLIN };
+            if (inputOpen) fds[n++] = new Native.PollFd { Fd = 0, Events = Native.POLLIN };
+            if (Native.poll(fds, (ulong)n, -1) == -1) continue;
+            if (inputOpen && fds[1].Revents != 0 && !Copy(0, toChild, true, buf, transform))
+            {
+                atEnd(true);
+                Native.close(toChild);
+                inputOpen = false;
+            }
+            if (fds[0].Revents != 0 && !Copy(fromChild, 1, false, buf, transform))
+            {
+                atEnd(false);
+                Errors.Exit(0);
+            }
+        }
+    }
+
+    static bool Copy(int from, int to, bool toChild, byte[] buf, Func<byte[], bool, byte[]> transform)
+    {
+        nint r;
+        fixed (byte* p = buf)
+            do r = Native.read(from, p, buf.Length); while (r == -1 && Native.Errno == Native.EINTR);
+        if (r <= 0) return false;
+        var data = transform(buf.AsSpan(0, (int)r).ToArray(), toChild);
+        new Output(to, 1).Put(data);
+        return true;
+    }
+}

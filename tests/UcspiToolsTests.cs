@@ -1,0 +1,80 @@
+// tcpclient and the small ucspi-tcp tools against Debian's.
+using System.Collections.Generic;
+using System.IO;
+using System.Text.RegularExpressions;
+using Xunit;
+using static Toolkit.Tests.Harness;
+
+namespace Toolkit.Tests;
+
+public class UcspiToolsTests
+{
+    static void Same(string tool, string args, string stdin = null, Func<string, string> normal = null)
+    {
+        normal ??= s => s;
+        var theirs = Sh($"{Theirs(tool)} {args}", stdin: stdin);
+        var ours = Sh($"{Ours(tool)} {args}", stdin: stdin);
+        Assert.Equal(normal(theirs.ToString()), normal(ours.ToString()));
+    }
+
+    [Theory]
+    [InlineData("addcr", "", "a\nb\r\n\nc")]
+    [InlineData("delcr", "", "a\r\r\nb\rc\r\n\r")]
+    [InlineData("delcr", "", "x\r")]
+    [InlineData("fixcrio", "cat", "a\nb\r\n\nc")]
+    [InlineData("fixcrio", "", "")]
+    [InlineData("fixcrio", "/nonexistent", "")]
+    [InlineData("argv0", "sh foo -c 'echo $0 $1' bar", "")]
+    [InlineData("argv0", "nonexistent foo", "")]
+    [InlineData("argv0", "sh", "")]
+    [InlineData("recordio", "", "")]
+    public void SameAsDebian(string tool, string args, string stdin) => Same(tool, args, stdin);
+
+    [Theory]
+    [InlineData("a\nb\r\nc")]
+    [InlineData("")]
+    [InlineData("line\n")]
+    public void RecordioLogsLikeDebian(string stdin) =>
+        Same("recordio", "cat", stdin, s => Regex.Replace(s, @"\d+ ([<>])", "P $1"));
+
+    [Theory]
+    [InlineData("-RHl0 127.0.0.1 1 true")]
+    [InlineData("-RHl0 0 nosuchservice true")]
+    [InlineData("-q -RHl0 127.0.0.1 1 true")]
+    [InlineData("-RHl0 1.2.3 1 true")]
+    [InlineData("-RHl0 127.0.0.1")]
+    [InlineData("-i x 0 1 true")]
+    [InlineData("")]
+    public void ClientErrorsMatchDebian(string args) => Same("tcpclient", args);
+
+    [Fact]
+    public void ClientEnvironmentAndDescriptorsMatchDebian()
+    {
+        using var s = new Server(Ours("tcpserver"), "-R -H -l0", "sh -c 'echo from server; cat'");
+        const string program = "sh -c 'echo to server >&7; exec 7>&-; head -1 <&6; env | grep -E \"^(PROTO|TCP)\" | sort'";
+        string Norm(string x) => Regex.Replace(x, @"TCPLOCALPORT=\d+", "TCPLOCALPORT=L");
+        foreach (var opts in new[] { "-v -RHl0", "-R -l me", "-RH" })
+            Same("tcpclient", $"{opts} 127.0.0.1 {s.Port} {program}", normal: Norm);
+    }
+
+    [Fact]
+    public void ClientConnectsOverIpv6()
+    {
+        using var s = new Server(Ours("tcpserver"), "-R -H -l0", "echo six", host: "::1");
+        var r = Sh($"{Ours("tcpclient")} -v -RHl0 ::1 {s.Port} sh -c 'cat <&6; env | grep -E \"^(PROTO|TCP6?REMOTEIP)=\" | sort'");
+        Assert.Equal("six\nPROTO=TCP6\nTCP6REMOTEIP=::1\nTCPREMOTEIP=::1\n", r.Out);
+        Assert.Equal($"tcpclient: connected to ::1 port {s.Port}\n", r.Err);
+    }
+
+    [Fact]
+    public void ScriptsCallOurTcpclient()
+    {
+        using var date = new Server(Ours("tcpserver"), "-R -H -l0", "sh -c 'printf \"Sat Nov 22 2026\\r\\n\"'");
+        Assert.Equal("Sat Nov 22 2026\r\n", Sh($"{Ours("tcpcat")} 127.0.0.1 {date.Port}").Out);
+        using var web = new Server(Ours("tcpserver"), "-R -H -l0", "sh -c 'read l; read h; read e; printf \"HTTP/1.0 200\\r\\n\\r\\ngot %s\\n\" \"$l\"'");
+        Assert.Equal("got GET /x HTTP/1.0\n", Sh($"{Ours("http@")} 127.0.0.1 x {web.Port}").Out);
+        using var echo = new Server(Ours("tcpserver"), "-R -H -l0", "sh -c 'read l; echo \"$l\"'");
+        Assert.Equal("one\r\n", Sh($"{Ours("mconnect")} 127.0.0.1 {echo.Port}", stdin: "one\n").Out);
+        Assert.DoesNotContain("/usr/bin/tcpclient", File.ReadAllText(Ours("date@")));
+    }
+}

@@ -1,0 +1,176 @@
+// tcpclient OPTS HOST PORT PROGRAM...: connect to HOST:PORT and run PROGRAM with the socket
+// on fds 6 (read) and 7 (write) and the TCP* variables describing the connection.
+using System.Collections.Generic;
+using Toolkit;
+
+static unsafe class Tcpclient
+{
+    static ReadOnlySpan<byte> Fatal => "tcpclient: fatal: "u8;
+    static int verbosity = 1;
+
+    static void Usage() => Errors.Die(100, "tcpclient: usage: tcpclient [ -hHrRdDqQv ] [ -i localip ] [ -p localport ] [ -T timeoutconn ] [ -l localname ] [ -t timeoutinfo ] host port program"u8);
+
+    static void Die(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b = default, ReadOnlySpan<byte> c = default, int errno = -1)
+    {
+        if (verbosity > 0)
+        {
+            if (errno >= 0) Errors.WarnSys(errno, Fatal, a, b, c);
+            else Errors.Warn(Fatal, a, b, c);
+        }
+        Errors.Exit(111);
+    }
+
+    static int Main()
+    {
+        var argv = Args.Argv;
+        bool flagDelay = true, flagRemoteHost = true, flagRemoteInfo = true, flagIpv6 = false;
+        ulong infoTimeout = 26, portLocal = 0;
+        var connTimeout = new ulong[] { 2, 58 };
+        byte[] forceLocal = null;
+        byte[] ipLocal = null;
+        var opt = new Getopt(argv, "dDvqQhHrRi:p:t:T:l:46");
+        int c;
+        while ((c = opt.Next()) != Getopt.Done)
+        {
+            switch (c)
+            {
+                case 'd': flagDelay = true; break;
+                case 'D': flagDelay = false; break;
+                case 'v': verbosity = 2; break;
+                case 'q': verbosity = 0; break;
+                case 'Q': verbosity = 1; break;
+                case 'l': forceLocal = opt.Arg; break;
+                case 'H': flagRemoteHost = false; break;
+                case 'h': flagRemoteHost = true; break;
+                case 'R': flagRemoteInfo = false; break;
+                case 'r': flagRemoteInfo = true; break;
+                case 't': Numbers.ScanULong(opt.Arg, out infoTimeout); break;
+                case 'T':
+                    int j = Numbers.ScanULong(opt.Arg, out connTimeout[0]);
+                    if (j < opt.Arg.Length && opt.Arg[j] == '+') j++;
+                    Numbers.ScanULong(opt.Arg.AsSpan(j), out connTimeout[1]);
+                    break;
+                case 'i':
+                    ipLocal = new byte[4];
+                    if (Net.ScanIp4(opt.Arg, ipLocal) == 0 && !Net.ScanIp6(opt.Arg, out ipLocal)) Usage();
+                    break;
+                case '4': flagIpv6 = false; break;
+                case '6': flagIpv6 = true; break;
+                case 'p': Numbers.ScanULong(opt.Arg, out portLocal); break;
+                default: Usage(); break;
+            }
+        }
+        var rest = argv[opt.Index..];
+        if (rest.Length < 1) Quiet(Usage);
+        var hostname = rest[0];
+        if (hostname.Length == 0 || hostname.AsSpan().SequenceEqual("0"u8)) hostname = flagIpv6 ? "::1"u8.ToArray() : "127.0.0.1"u8.ToArray();
+        if (rest.Length < 2) Quiet(Usage);
+        if (!Net.Port(rest[1], out int portRemote)) Die("unable to figure out port number for "u8, rest[1]);
+        if (rest.Length < 3) Quiet(Usage);
+
+        var addresses = Addresses(hostname, flagIpv6);
+        if (addresses == null) Die("temporarily unable to figure out IP address for "u8, hostname, ": "u8, Native.ETIMEDOUT);
+        if (addresses.Count == 0) Die("no IP address for "u8, hostname);
+        if (addresses.Count == 1) { connTimeout[0] += connTimeout[1]; connTimeout[1] = 0; }
+
+        int s = Connect(addresses, portRemote, ipLocal, (int)portLocal, connTimeout);
+        if (!flagDelay) Net.SetOption(s, Native.IPPROTO_TCP, Native.TCP_NODELAY, 1);
+        ipLocal = Net.Local(s, out int localPort);
+        if (ipLocal == null) Die("unable to get local address: "u8, errno: Native.Errno);
+        var ipRemote = Net.Remote(s, out portRemote);
+        if (ipRemote == null) Die("unable to get remote address: "u8, errno: Native.Errno);
+        bool six = ipRemote.Length == 16;
+        Exec.SetEnv("PROTO"u8, six ? "TCP6"u8 : "TCP"u8);
+        Set(six, "LOCALPORT"u8, Numbers.Text((ulong)localPort));
+        Set(six, "LOCALIP"u8, Net.FormatIp(ipLocal));
+        Set(six, "LOCALHOST"u8, forceLocal ?? HostName(ipLocal));
+        var portText = Numbers.Text((ulong)portRemote);
+        var ipText = Net.FormatIp(ipRemote);
+        Set(six, "REMOTEPORT"u8, portText);
+        Set(six, "REMOTEIP"u8, ipText);
+        if (verbosity >= 2) Errors.Warn("tcpclient: connected to "u8, ipText, " port "u8, portText);
+        Set(six, "REMOTEHOST"u8, flagRemoteHost ? HostName(ipRemote) : null);
+        Set(six, "REMOTEINFO"u8, flagRemoteInfo ? Ident.Lookup(ipLocal, localPort, ipRemote, portRemote, (int)Math.Min(infoTimeout, int.MaxValue / 1000)) : null);
+
+        if (s != 6 && Native.dup2(s, 6) == -1) Die("unable to set up descriptor 6: "u8, errno: Native.Errno);
+        if (s == 6) Native.fcntl(6, Native.F_SETFD, 0);
+        else Native.close(s);
+        if (Native.dup2(6, 7) == -1) Die("unable to set up descriptor 7: "u8, errno: Native.Errno);
+        int err = Exec.Run(rest[2..]);
+        Die("unable to run "u8, rest[2], ": "u8, err);
+        return 111;
+    }
+
+    /// <summary>TCPNAME=value (unset when null), and TCP6NAME too for an IPv6 connection.</summary>
+    static void Set(bool six, ReadOnlySpan<byte> name, byte[] value)
+    {
+        Exec.SetEnv([.. "TCP"u8, .. name], value, value == null);
+        if (six) Exec.SetEnv([.. "TCP6"u8, .. name], value, value == null);
+    }
+
+    /// <summary>An IPv6 literal, or djb's dns_ip4 (with -6 a name's AAAA records).</summary>
+    static List<byte[]> Addresses(byte[] hostname, bool ipv6)
+    {
+        if (hostname.AsSpan().IndexOf((byte)':') >= 0)
+            return Net.ScanIp6(hostname, out var ip6) ? [ip6] : [];
+        if (!ipv6 || Dns.Literal(hostname) != null) return Dns.Ip4(hostname);
+        var answer = Dns.Resolve(hostname, Dns.AAAA);
+        return answer == null ? null : Dns.Addresses(answer, Dns.AAAA);
+    }
+
+    static void Quiet(Action usage)
+    {
+        if (verbosity == 0) Errors.Exit(100);
+        usage();
+    }
+
+    /// <summary>dns_name4 as tcpclient uses it: the PTR name, "" if there is none, null on failure.</summary>
+    static byte[] HostName(byte[] ip)
+    {
+        var answer = Dns.Resolve(Dns.ReverseName(ip), Dns.PTR);
+        return answer == null ? null : Dns.Name(answer) ?? [];
+    }
+
+    /// <summary>Every address with the first timeout, then those that timed out with the second.</summary>
+    static int Connect(List<byte[]> addresses, int port, byte[] ipLocal, int portLocal, ulong[] timeouts)
+    {
+        for (int loop = 0; loop < 2; loop++)
+        {
+            var more = new List<byte[]>();
+            foreach (var ip in addresses)
+            {
+                int s = Net.Socket(Native.SOCK_STREAM, nonBlocking: true, ipv6: ip.Length == 16);
+                if (s == -1) Die("unable to create socket: "u8, errno: Native.Errno);
+                if (Net.Bind(s, ipLocal ?? new byte[ip.Length], portLocal, reuse: false) == -1) Die("unable to bind socket: "u8, errno: Native.Errno);
+                int err = TimeoutConnect(s, ip, port, timeouts[loop]);
+                if (err == 0)
+                {
+                    Native.fcntl(s, 4 /* F_SETFL */, 0);
+                    return s;
+                }
+                Native.close(s);
+                if (loop == 0 && timeouts[1] != 0 && err == Native.ETIMEDOUT) more.Add(ip);
+                else if (verbosity > 0)
+                    Errors.WarnSys(err, "tcpclient: unable to connect to "u8, Net.FormatIp(ip), " port "u8, Numbers.Text((ulong)port), ": "u8);
+            }
+            addresses = more;
+        }
+        Errors.Exit(111);
+        return -1;
+    }
+
+    static int TimeoutConnect(int s, byte[] ip, int port, ulong seconds)
+    {
+        if (Net.Connect(s, ip, port) == 0) return 0;
+        if (Native.Errno != Native.EINPROGRESS) return Native.Errno;
+        var pfd = new Native.PollFd { Fd = s, Events = Native.POLLOUT };
+        long deadline = Net.Now() + (long)Math.Min(seconds, int.MaxValue / 1000) * 1000;
+        for (;;)
+        {
+            long wait = deadline - Net.Now();
+            if (wait <= 0) return Native.ETIMEDOUT;
+            int r = Native.poll(&pfd, 1, (int)wait);
+            if (r > 0) return Net.SocketError(s);
+        }
+    }
+}
