@@ -71,7 +71,8 @@ static class QmailSetup
         {
             ["BIN"] = s.Bin, ["QMAIL"] = s.Qmail, ["LOGDIR"] = s.LogDir, ["RULES"] = s.Rules, ["MEMORY"] = s.Memory,
             ["SMTPHOST"] = s.SmtpHost, ["SMTPPORT"] = s.SmtpPort, ["POP3HOST"] = s.Pop3Host, ["POP3PORT"] = s.Pop3Port,
-            ["CHECKPASSWORD"] = s.Checkpassword, ["QMAILD"] = s.Qmaild,
+            // unprivileged, `id -u` without an account gives tcpserver's own ids
+            ["CHECKPASSWORD"] = s.Checkpassword, ["QMAILD"] = s.Unprivileged ? "" : s.Qmaild,
             ["RBL"] = string.Join(' ', Array.ConvertAll(s.Rbl.Split(' ', StringSplitOptions.RemoveEmptyEntries), z => "-r " + z)),
             ["LOGUSER"] = s.Unprivileged ? "" : s.Bin + "/setuidgid " + s.Qmaill + " ",
             ["SMTPIDS"] = s.Unprivileged ? "" : "-u \"$QMAILDUID\" -g \"$NOFILESGID\" ",

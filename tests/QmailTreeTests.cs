@@ -32,7 +32,7 @@ public sealed class QmailTree : IDisposable
         Dir.Write("var/qmail/control/rcpthosts", "test.localhost\n");
         Dir.Write("etc/tcp.smtp", "127.0.0.2:allow,RELAYCLIENT=\"\"\n127.0.0.3:deny\n:allow\n");
 
-        dns = new DnsServer("--txt-record=4.0.0.127.rbl.test,\"listed in the test RBL\"");
+        dns = new DnsServer("127.0.0.70", "--txt-record=4.0.0.127.rbl.test,listed in the test RBL");
 
         var setup = Run(Ours("qmailctl"), new[] { "setup", "--unprivileged", "--pop3", "--bin", Path.GetDirectoryName(Ours("svscan")),
             "--qmail", Qmail, "--service", Service, "--rules", Rules, "--log-dir", Logs,
@@ -44,7 +44,7 @@ public sealed class QmailTree : IDisposable
         {
             UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true,
         };
-        psi.Environment["DNSCACHEIP"] = dns.Address;
+        psi.Environment["DNSCACHEIP"] = dns.Ip;
         psi.Environment["PATH"] = Path.GetDirectoryName(Ours("svscan")) + ":/usr/bin:/bin";
         svscan = Process.Start(psi)!;
         svscan.OutputDataReceived += (_, _) => { };
@@ -73,7 +73,14 @@ public sealed class QmailTree : IDisposable
     public Result Qmailctl(params string[] args) =>
         Run(Ours("qmailctl"), new[] { "--service", Service, "--qmail", Qmail, "--rules", Rules, "--lock-dir", Dir["lock"] }.Concat(args).ToArray());
 
-    public string Log(string sub) { var p = Path.Combine(Logs, sub, "current"); return File.Exists(p) ? File.ReadAllText(p) : ""; }
+    /// <summary>Everything multilog kept in a log directory: the rotated files in order, then current.</summary>
+    public string Log(string sub)
+    {
+        var dir = Path.Combine(Logs, sub);
+        var files = Directory.GetFiles(dir, "@*").OrderBy(f => f, StringComparer.Ordinal).ToList();
+        files.Add(Path.Combine(dir, "current"));
+        return string.Concat(files.Where(File.Exists).Select(File.ReadAllText));
+    }
 
     public Result Swaks(string from, string to, int port = 0, int timeoutMs = 20000) =>
         Run(Theirs("swaks"), new[] { "--server", "127.0.0.1", "--port", (port == 0 ? SmtpPort : port).ToString(), "--local-interface", from,
@@ -109,7 +116,7 @@ public class QmailTreeTests : IClassFixture<QmailTree>
     {
         var relay = tree.Swaks("127.0.0.2", "someone@elsewhere.org");
         Assert.True(relay.Exit == 0, relay.ToString());
-        Assert.Contains("<~  250 ok", relay.Out);
+        Assert.Contains("\n<-  250 ok\n -> DATA", relay.Out);
 
         var refused = tree.Swaks("127.0.0.1", "someone@elsewhere.org");
         Assert.Contains("<** 553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)", refused.Out);
@@ -274,35 +281,5 @@ public class QmailTreeTests : IClassFixture<QmailTree>
     {
         var m = System.Text.RegularExpressions.Regex.Match(svstat, @"\(pid ([0-9]+)\)");
         return m.Success ? int.Parse(m.Groups[1].Value) : 0;
-    }
-}
-
-/// <summary>dnsmasq on a loopback address of its own, port 53, answering only what it is told.</summary>
-public sealed class DnsServer : IDisposable
-{
-    public readonly string Address;
-    readonly Process process;
-
-    public DnsServer(params string[] records)
-    {
-        var dnsmasq = File.Exists("/usr/sbin/dnsmasq") ? "/usr/sbin/dnsmasq" : throw new FileNotFoundException("dnsmasq not installed (apt-get install dnsmasq-base)");
-        for (int attempt = 0; ; attempt++)
-        {
-            Address = $"127.53.{Random.Shared.Next(1, 250)}.{Random.Shared.Next(1, 250)}";
-            var args = new List<string> { "--no-daemon", "--keep-in-foreground", "--port=53", "--listen-address=" + Address, "--bind-interfaces",
-                "--no-resolv", "--no-hosts", "--user=root", "--pid-file=" };
-            args.AddRange(records);
-            var psi = new ProcessStartInfo(dnsmasq, args) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-            process = Process.Start(psi)!;
-            process.ErrorDataReceived += (_, _) => { };
-            process.BeginErrorReadLine();
-            if (WaitFor(() => Sh($"ss -lun | grep -q '{Address}:53 '").Exit == 0 || process.HasExited, 5000) && !process.HasExited) return;
-            if (attempt == 5) throw new InvalidOperationException("dnsmasq did not start");
-        }
-    }
-
-    public void Dispose()
-    {
-        try { process.Kill(); process.WaitForExit(5000); } catch { }
     }
 }
