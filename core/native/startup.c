@@ -24,22 +24,39 @@
 extern char **environ;
 extern int __managed__Main(int argc, char **argv);
 
+/* Limits are recorded when first needed: only lift() and softlimit (tk_limit_set_soft) ever
+   change one, so a limit not yet recorded is still the one the program started with.
+   `limits_changed` marks those where the process's own limit and the recorded one differ:
+   only they are set again before an exec (a few system calls instead of 48 at every start). */
 static struct rlimit saved_limits[RLIM_NLIMITS];
+static unsigned limits_recorded, limits_changed;
 static sigset_t saved_mask;
 static unsigned char saved_ignored[NSIG];
 static int saved_argc;
 static char **saved_argv;
 
+static void record(int resource)
+{
+  if (limits_recorded & 1u << resource) return;
+  if (getrlimit(resource, &saved_limits[resource]) == -1) {
+    saved_limits[resource].rlim_cur = RLIM_INFINITY;
+    saved_limits[resource].rlim_max = RLIM_INFINITY;
+  }
+  limits_recorded |= 1u << resource;
+}
+
 /* Raise the soft limit of one resource to at least `want` (never above the hard limit). */
 static void lift(int resource, rlim_t want)
 {
   struct rlimit r;
-  if (getrlimit(resource, &r) == -1) return;
+  record(resource);
+  r = saved_limits[resource];
   if (r.rlim_cur == RLIM_INFINITY) return;
   if (want != RLIM_INFINITY && r.rlim_cur >= want) return;
   if (r.rlim_max != RLIM_INFINITY && (want == RLIM_INFINITY || want > r.rlim_max)) want = r.rlim_max;
+  if (want == r.rlim_cur) return;
   r.rlim_cur = want;
-  setrlimit(resource, &r);
+  if (setrlimit(resource, &r) == 0) limits_changed |= 1u << resource;
 }
 
 int main(int argc, char **argv)
@@ -49,11 +66,6 @@ int main(int argc, char **argv)
 
   saved_argc = argc;
   saved_argv = argv;
-  for (i = 0; i < RLIM_NLIMITS; ++i)
-    if (getrlimit(i, &saved_limits[i]) == -1) {
-      saved_limits[i].rlim_cur = RLIM_INFINITY;
-      saved_limits[i].rlim_max = RLIM_INFINITY;
-    }
   sigprocmask(SIG_SETMASK, 0, &saved_mask);
   for (i = 1; i < NSIG; ++i)
     if (sigaction(i, 0, &sa) == 0 && sa.sa_handler == SIG_IGN) saved_ignored[i] = 1;
@@ -74,6 +86,7 @@ char **tk_environ(void) { return environ; }
 int tk_limit_get(int resource, unsigned long long *soft, unsigned long long *hard)
 {
   if (resource < 0 || resource >= RLIM_NLIMITS) return -1;
+  record(resource);
   *soft = saved_limits[resource].rlim_cur;
   *hard = saved_limits[resource].rlim_max;
   return 0;
@@ -82,14 +95,17 @@ int tk_limit_get(int resource, unsigned long long *soft, unsigned long long *har
 int tk_limit_set_soft(int resource, unsigned long long soft)
 {
   if (resource < 0 || resource >= RLIM_NLIMITS) return -1;
+  record(resource);
   saved_limits[resource].rlim_cur = soft;
+  limits_changed |= 1u << resource;
   return 0;
 }
 
 static void apply_limits(void)
 {
   int i;
-  for (i = 0; i < RLIM_NLIMITS; ++i) setrlimit(i, &saved_limits[i]);
+  for (i = 0; i < RLIM_NLIMITS; ++i)
+    if (limits_changed & 1u << i) setrlimit(i, &saved_limits[i]);
 }
 
 /* djb's pathexec_run: a name with '/' is executed as is, otherwise each PATH element is
@@ -135,7 +151,8 @@ int tk_exec(const char *file, char *const argv[], char *const envp[], const char
   sigset_t runtime_mask;
   int i, err;
 
-  for (i = 0; i < RLIM_NLIMITS; ++i) getrlimit(i, &lifted[i]);
+  for (i = 0; i < RLIM_NLIMITS; ++i)
+    if (limits_changed & 1u << i) getrlimit(i, &lifted[i]);
   memset(&sa, 0, sizeof sa);
   sigemptyset(&sa.sa_mask);
   for (i = 1; i < NSIG; ++i) {
@@ -148,7 +165,8 @@ int tk_exec(const char *file, char *const argv[], char *const envp[], const char
 
   err = path_exec(file, argv, envp, path);
 
-  for (i = 0; i < RLIM_NLIMITS; ++i) setrlimit(i, &lifted[i]);
+  for (i = 0; i < RLIM_NLIMITS; ++i)
+    if (limits_changed & 1u << i) setrlimit(i, &lifted[i]);
   pthread_sigmask(SIG_SETMASK, &runtime_mask, 0);
   for (i = 1; i < NSIG; ++i)
     if (i != SIGKILL && i != SIGSTOP) sigaction(i, &old[i], 0);
