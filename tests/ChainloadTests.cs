@@ -171,6 +171,8 @@ public class ChainloadTests
         Same("$D/softlimit -m 30000000 -s 2000000 -m = -d 40000000 cat /proc/self/limits");
         Same("$D/softlimit -o 99999999999999999999999 -c 18446744073709551615 -t 18446744073709551615 -s 99999999999999999999 cat /proc/self/limits");
         Same("$D/softlimit -p = -o = cat /proc/self/limits");
+        // limits set by Debian's softlimit pass through our tools unchanged
+        Same("mkdir e; /usr/bin/softlimit -a 300000000 -c 0 -d 200000000 -f 1000000 -l 65536 -o 100 -p 500 -r 10000000 -s 1000000 -t 100 $D/envdir e $D/setuidgid nobody cat /proc/self/limits");
     }
 
     [Fact]
