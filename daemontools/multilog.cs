@@ -335,21 +335,7 @@ sealed unsafe class LogDir
         ReadOnlySpan<byte> d = default, ReadOnlySpan<byte> e = default)
     {
         Errors.WarnSys(Native.Errno, Multilog.Warning, a, b, c, d, e);
-        Sleep5();
-    }
-
-    public static void Sleep5()
-    {
-        Native.TimeSpec now;
-        Native.clock_gettime(Native.CLOCK_MONOTONIC, &now);
-        long deadline = now.Sec * 1000 + now.Nsec / 1000000 + 5000;
-        for (;;)
-        {
-            Native.clock_gettime(Native.CLOCK_MONOTONIC, &now);
-            long left = deadline - (now.Sec * 1000 + now.Nsec / 1000000);
-            if (left <= 0) return;
-            Native.poll(null, 0, (int)left);
-        }
+        Sleep.Seconds(5);
     }
 
     static int Unlink(ReadOnlySpan<byte> f) { fixed (byte* z = Args.Z(f)) return Native.unlink(z); }
@@ -583,7 +569,7 @@ sealed unsafe class LogDir
             else if ((status & 0x7f) != 0) Pause("processor crashed in "u8, name, ", pausing: "u8);
             else if ((status >> 8 & 0xff) == 0) return;
             Errors.Warn(Multilog.Warning, "processor failed in "u8, name, ", pausing"u8);
-            Sleep5();
+            Sleep.Seconds(5);
         }
     }
 
@@ -616,7 +602,7 @@ sealed unsafe class LogDir
         if (pid < 0)
         {
             Errors.WarnSys(-pid, Multilog.Warning, "unable to fork for processor in "u8, name, ", pausing: "u8);
-            Sleep5();
+            Sleep.Seconds(5);
             return -1;
         }
         if (fds[3] == -1 || execError != 0)
@@ -624,7 +610,7 @@ sealed unsafe class LogDir
         if (fds[3] == -1)
         {
             Errors.Warn(Multilog.Warning, "processor failed in "u8, name, ", pausing"u8);
-            Sleep5();
+            Sleep.Seconds(5);
             return -1;
         }
         return pid;

@@ -118,7 +118,7 @@ static unsafe class Supervise
         if (child < 0)
         {
             Errors.WarnSys(-child, Warning, "unable to fork for "u8, dir, ", sleeping 60 seconds: "u8);
-            Sleep(60);
+            Sleep.Seconds(60);
             return;
         }
         if (execError != 0) Errors.WarnSys(execError, Fatal, "unable to start "u8, dir, "/run: "u8);
@@ -126,22 +126,7 @@ static unsafe class Supervise
         pid = child;
         PidChange();
         Announce();
-        Sleep(1);
-    }
-
-    /// <summary>Sleeps whole seconds whatever arrives meanwhile (signals wait in the pipe).</summary>
-    static void Sleep(int seconds)
-    {
-        Native.TimeSpec now;
-        Native.clock_gettime(Native.CLOCK_MONOTONIC, &now);
-        long deadline = now.Sec * 1000 + now.Nsec / 1000000 + seconds * 1000L;
-        for (;;)
-        {
-            Native.clock_gettime(Native.CLOCK_MONOTONIC, &now);
-            long left = deadline - (now.Sec * 1000 + now.Nsec / 1000000);
-            if (left <= 0) return;
-            Native.poll(null, 0, (int)left);
-        }
+        Sleep.Seconds(1);
     }
 
     static void Loop()

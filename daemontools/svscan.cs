@@ -32,16 +32,7 @@ static unsafe class Svscan
         for (;;)
         {
             Scan();
-            Native.TimeSpec now;
-            Native.clock_gettime(Native.CLOCK_MONOTONIC, &now);
-            long deadline = now.Sec * 1000 + now.Nsec / 1000000 + 5000;
-            for (;;)
-            {
-                Native.clock_gettime(Native.CLOCK_MONOTONIC, &now);
-                long left = deadline - (now.Sec * 1000 + now.Nsec / 1000000);
-                if (left <= 0) break;
-                Native.poll(null, 0, (int)left);
-            }
+            Sleep.Seconds(5);
         }
     }
 
