@@ -53,7 +53,11 @@ public sealed class QmailTree : IDisposable
         svscan.BeginErrorReadLine();
         if (!WaitFor(() => AllUp() && File.Exists(Path.Combine(Logs, "smtpd/current")) &&
                            File.ReadAllText(Path.Combine(Logs, "smtpd/current")).Contains("status: 0/20"), 30000))
-            throw new InvalidOperationException("tree did not come up: " + Qmailctl("stat").Out + Log("smtpd"));
+        {
+            var why = "tree did not come up: " + Qmailctl("stat").Out + Log("smtpd");
+            Dispose();
+            throw new InvalidOperationException(why);
+        }
     }
 
     public static int FreePort()
