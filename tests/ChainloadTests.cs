@@ -186,11 +186,12 @@ public class ChainloadTests
     {
         "setuidgid nobody true", "envuidgid nobody true", "envdir e true", "softlimit -t 100 true",
         "setlock f true", "pgrphack true", "fghack true", "readproctitle x ..........",
-        "tai64n", "tai64nlocal",
+        "tai64n", "tai64nlocal", "multilog t ./log", "svstat .", "svc -u e 2>/dev/null", "addcr", "delcr",
+        "argv0 /bin/true x", "fixcrio cat", "recordio cat 2>/dev/null", "tcprules r.cdb r.tmp",
+        "cdbmake c.cdb c.tmp", "qmailctl help",
     }.Select(c => new object[] { c });
 
-    /// <summary>Under softlimit -m 5000000 (Debian's and ours) every program starts and works,
-    /// and what it runs sees the limit.</summary>
+    /// <summary>Every program (those that do not run forever) under the limit, through both softlimits.</summary>
     [Theory]
     [MemberData(nameof(AllTools))]
     public void StartsUnderSoftlimitM5000000(string cmd)
@@ -199,10 +200,36 @@ public class ChainloadTests
         {
             using var t = new TempDir();
             Directory.CreateDirectory(t["e"]);
-            var r = Sh($"echo line | {softlimit} -m 5000000 {OurDir}/{cmd}; echo rc=$?", t.Path);
+            var input = cmd.StartsWith("cdbmake") ? "+1,1:a->b\n\n" : cmd.StartsWith("tcprules") ? "1.2.3.4:deny\n" : "line\n";
+            var r = Sh($"printf '{input}' | {softlimit} -m 5000000 {OurDir}/{cmd} >/dev/null; echo rc=$?", t.Path);
             Assert.Contains("rc=0", r.Out);
             Assert.Equal("", r.Err);
         }
+    }
+
+    /// <summary>Servers started under the limit through both softlimits accept and serve.</summary>
+    [Fact]
+    public void ServersStartUnderSoftlimitM5000000()
+    {
+        foreach (var softlimit in new[] { Theirs("softlimit"), Ours("softlimit") })
+        {
+            using var t = new TempDir();
+            Directory.CreateDirectory(t["s"]);
+            t.Write("s/run", "#!/bin/sh\necho up > ../up\nexec sleep 100\n");
+            Sh($"chmod 755 {t["s/run"]}");
+            var r = Sh($"{softlimit} -m 5000000 {OurDir}/tcpserver -1 -RHl0 127.0.0.1 0 sh -c 'ulimit -v' > port & tp=$!; " +
+                       "i=0; while [ ! -s port ] && [ $i -lt 500 ]; do sleep 0.02; i=$((i+1)); done; " +
+                       $"{OurDir}/tcpclient -RHl0 127.0.0.1 $(cat port) sh -c 'cat <&6'; " +
+                       $"setsid {softlimit} -m 5000000 {OurDir}/supervise s & sp=$!; " +
+                       "i=0; while [ ! -f up ] && [ $i -lt 500 ]; do sleep 0.02; i=$((i+1)); done; cat up; " +
+                       $"{OurDir}/svc -dx s; wait $sp; echo supervise=$?; kill $tp", t.Path);
+            Assert.Equal("4882\nup\nsupervise=0\n", r.Out);
+        }
+    }
+
+    [Fact]
+    public void ChainUnderSoftlimitM5000000SeesTheLimit()
+    {
         using var t2 = new TempDir();
         Directory.CreateDirectory(t2["e"]);
         var chain = Sh($"{Theirs("softlimit")} -m 5000000 {OurDir}/envdir e {OurDir}/softlimit -d 4000000 {OurDir}/setuidgid nobody sh -c 'ulimit -v; ulimit -d'", t2.Path);
