@@ -137,7 +137,7 @@ static unsafe class Svscan
         {
             int child = Exec.Spawn(LogArgv, null, [Exec.FdDup2, s.PipeRead, 0], out int execError, dir: name);
             if (child < 0) { Errors.WarnSys(-child, Warning, "unable to fork for "u8, name, "/log: "u8); return; }
-            if (execError != 0) Errors.WarnSys(execError, Warning, "unable to start supervise "u8, name, "/log: "u8);
+            if (execError != 0) Errors.WarnSys(execError, Warning, "unable to start "u8, name, "/log: "u8);
             s.LogPid = child;
         }
     }
