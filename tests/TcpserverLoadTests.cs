@@ -1,0 +1,169 @@
+// tcpserver under load and hostile peers (loopback only, bounded): many clients against the
+// concurrency limit with faults mixed in, an ident server that misbehaves, and a rules cdb
+// replaced while connections keep arriving.
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using System.Threading;
+using System.Threading.Tasks;
+using Xunit;
+using static Toolkit.Tests.Harness;
+
+namespace Toolkit.Tests;
+
+public class TcpserverLoadTests
+{
+    static int MaxConcurrency(string log, int limit) =>
+        Regex.Matches(log, $@"status: (\d+)/{limit}").Select(m => int.Parse(m.Groups[1].Value)).DefaultIfEmpty(0).Max();
+
+    /// <summary>20,000 connections from 200 concurrent clients against -c 100: clients that reset,
+    /// that hold the connection without sending, and children that crash are mixed in.</summary>
+    [Fact]
+    public void TwentyThousandConnectionsAgainstLimit100()
+    {
+        using var s = new Server(Ours("tcpserver"), "-v -c 100 -R -H -l0",
+            "sh -c 'read x; [ \"$x\" = crash ] && kill -SEGV $$; echo ok'");
+        const int total = 20000;
+        int answered = 0, expected = 0;
+        Parallel.For(0, total, new ParallelOptions { MaxDegreeOfParallelism = 200 }, i =>
+        {
+            using var c = new TcpClient();
+            c.ReceiveTimeout = 60000;
+            c.Connect("127.0.0.1", s.Port);
+            var stream = c.GetStream();
+            switch (i % 100)
+            {
+                case 7: // reset at once
+                    c.Client.LingerState = new LingerOption(true, 0);
+                    c.Close();
+                    return;
+                case 13: // a child that crashes
+                    stream.Write("crash\n"u8);
+                    new StreamReader(stream).ReadToEnd();
+                    return;
+                case 29: // holds the connection a while, sends nothing, then goes away
+                    Thread.Sleep(200);
+                    return;
+            }
+            Interlocked.Increment(ref expected);
+            stream.Write("hello\n"u8);
+            if (new StreamReader(stream).ReadToEnd() == "ok\n") Interlocked.Increment(ref answered);
+        });
+        Assert.Equal(expected, answered);
+        Assert.True(WaitFor(() => s.Log.TrimEnd().EndsWith("status: 0/100"), 60000), s.Log[^300..]);
+        Assert.True(MaxConcurrency(s.Log, 100) <= 100);
+        Assert.Equal(total, Regex.Matches(s.Log, @"tcpserver: end \d+ status").Count);
+        Assert.Equal(total / 100, Regex.Matches(s.Log, @"tcpserver: end \d+ status 11\n").Count);
+    }
+
+    /// <summary>RFC 1413 servers that send junk, never answer, or answer with a flood: the client
+    /// is served once the ident timeout (-t) passes at the latest, TCPREMOTEINFO is clean.</summary>
+    [Theory]
+    [InlineData("junk")]
+    [InlineData("silent")]
+    [InlineData("flood")]
+    [InlineData("evil")]
+    public void HostileIdentServer(string kind)
+    {
+        // The client speaks from its own loopback address, so ident goes to that address's port 113.
+        var clientIp = IPAddress.Parse(kind switch { "junk" => "127.0.0.81", "silent" => "127.0.0.82", "flood" => "127.0.0.83", _ => "127.0.0.84" });
+        var ident = new TcpListener(clientIp, 113);
+        ident.Start();
+        using var stop = new CancellationTokenSource();
+        var identTask = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                TcpClient peer;
+                try { peer = await ident.AcceptTcpClientAsync(stop.Token); } catch { return; }
+                _ = Task.Run(async () =>
+                {
+                    using (peer)
+                    {
+                        var st = peer.GetStream();
+                        try
+                        {
+                            switch (kind)
+                            {
+                                case "junk": await st.WriteAsync(new byte[] { 0, 255, 10, 13, 58, 58, 58, 10 }); break;
+                                case "silent": await Task.Delay(30000, stop.Token); break;
+                                case "flood": var big = new byte[1 << 20]; Array.Fill(big, (byte)'A'); await st.WriteAsync(big); break;
+                                case "evil": await st.WriteAsync(System.Text.Encoding.Latin1.GetBytes("1 , 2 : USERID : UNIX : r\u00f6\u0001ot%:x y\tz\r\n")); break;
+                            }
+                        }
+                        catch { }
+                    }
+                });
+            }
+        });
+        try
+        {
+            using var s = new Server(Ours("tcpserver"), "-v -r -t 2 -H -l0", "sh -c 'echo \"[${TCPREMOTEINFO-unset}]\"'");
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            string output;
+            using (var c = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+            {
+                c.Bind(new IPEndPoint(clientIp, 0));
+                c.Connect(new IPEndPoint(IPAddress.Loopback, s.Port));
+                using var stream = new NetworkStream(c);
+                c.Shutdown(SocketShutdown.Send);
+                var bytes = new MemoryStream();
+                stream.CopyTo(bytes);
+                output = System.Text.Encoding.Latin1.GetString(bytes.ToArray());
+            }
+            Assert.True(sw.ElapsedMilliseconds < 20000);
+            Assert.Matches(@"^\[[^\r\n]*\]\n$", output);
+            if (kind == "evil") Assert.Equal("[r\u00f6\u0001ot%:xyz]\n", output);
+            Assert.True(s.WaitLog("tcpserver: end "), s.Log);
+            var ok = s.Log.Split('\n').First(l => l.StartsWith("tcpserver: ok "));
+            // the info field of the log line is sanitised: no byte outside 33..126, no '%' or ':'
+            Assert.Matches(@"^tcpserver: ok \d+ 0:127\.0\.0\.1:\d+ :127\.0\.0\.8\d:[!-~-[%:]]*:\d+$", ok);
+        }
+        finally
+        {
+            stop.Cancel();
+            ident.Stop();
+            identTask.Wait(5000);
+        }
+    }
+
+    /// <summary>tcprules replaces the cdb again and again while clients keep connecting: every
+    /// connection is either served or denied, never dropped for a broken cdb.</summary>
+    [Fact]
+    public void RulesCdbReplacedUnderLoad()
+    {
+        using var t = new TempDir();
+        var cdb = t["rules.cdb"];
+        void Compile(string rules) => Run(Ours("tcprules"), new[] { cdb, t["rules.tmp"] }, rules);
+        Compile("127.0.0.1:allow,X=\"a\"\n");
+        using var s = new Server(Ours("tcpserver"), $"-v -c 50 -R -H -l0 -x {cdb}", "sh -c 'echo \"$X\"'");
+        using var stop = new CancellationTokenSource();
+        int compiles = 0;
+        var writer = Task.Run(() =>
+        {
+            for (int i = 0; !stop.IsCancellationRequested; i++)
+            {
+                var rules = string.Join("", Enumerable.Range(0, 2000).Select(n => $"10.{n / 250}.{n % 250}.:allow\n"));
+                Compile((i % 3 == 2 ? "127.0.0.1:deny\n" : $"127.0.0.1:allow,X=\"{(char)('a' + i % 26)}\"\n") + rules);
+                Interlocked.Increment(ref compiles);
+            }
+        });
+        int served = 0, denied = 0;
+        Parallel.For(0, 1500, new ParallelOptions { MaxDegreeOfParallelism = 20 }, _ =>
+        {
+            var output = Server.Exchange(s.Port);
+            if (Regex.IsMatch(output, "^[a-z]\n$")) Interlocked.Increment(ref served);
+            else if (output == "") Interlocked.Increment(ref denied);
+        });
+        stop.Cancel();
+        writer.Wait(30000);
+        Assert.Equal(1500, served + denied);
+        Assert.True(compiles > 3, $"only {compiles} compiles");
+        Assert.True(served > 0 && denied > 0, $"served {served}, denied {denied}");
+        Assert.DoesNotContain("unable to read", s.Log);
+        Assert.Equal(denied, Regex.Matches(s.Log, @"tcpserver: deny ").Count);
+    }
+}
