@@ -28,7 +28,9 @@ all: $(addprefix command/,$(COMMANDS))
 .SECONDEXPANSION:
 command/%: $$(firstword $$(wildcard daemontools/$$*.cs ucspi-tcp/$$*.cs qmail/$$*.cs)) $$(wildcard */$$*.*.cs) $(CORE)
 	@echo "build $*"
-	@$(PUBLISH) -p:Command=$* -p:CommandSource=$< >obj/$*.log 2>&1 || { cat obj/$*.log; exit 1; }
+	@# once more on failure: the ahead-of-time compiler has been seen to crash now and then
+	@$(PUBLISH) -p:Command=$* -p:CommandSource=$< >obj/$*.log 2>&1 || \
+	  $(PUBLISH) -p:Command=$* -p:CommandSource=$< >obj/$*.log 2>&1 || { cat obj/$*.log; exit 1; }
 	@touch $@
 
 # qmailctl has the service templates built in.

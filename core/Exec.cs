@@ -83,7 +83,8 @@ public static unsafe class Exec
     /// limits, a new session if asked, and either default signals with an empty mask or the
     /// signal state this program started with. file, if given, is run instead of argv[0] (argv[0]
     /// is then only the name the program sees). Returns the pid or -errno if fork failed;
-    /// execError is the exec's error number (the child then exits 111) or 0.</summary>
+    /// execError is the exec's error number (the child then exits 111), minus the error number
+    /// if the child could not enter dir, or 0.</summary>
     public static int Spawn(byte[][] argv, List<byte[]> env, ReadOnlySpan<int> fdActions, out int execError,
         byte[] dir = null, bool newSession = false, bool inheritSignals = false, byte[] file = null)
     {

@@ -137,7 +137,8 @@ static unsafe class Svscan
         {
             int child = Exec.Spawn(LogArgv, null, [Exec.FdDup2, s.PipeRead, 0], out int execError, dir: name);
             if (child < 0) { Errors.WarnSys(-child, Warning, "unable to fork for "u8, name, "/log: "u8); return; }
-            if (execError != 0) Errors.WarnSys(execError, Warning, "unable to start "u8, name, "/log: "u8);
+            if (execError < 0) Errors.WarnSys(-execError, Warning, "unable to switch to "u8, name, ": "u8);
+            else if (execError != 0) Errors.WarnSys(execError, Warning, "unable to start "u8, name, "/log: "u8);
             s.LogPid = child;
         }
     }

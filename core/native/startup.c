@@ -190,7 +190,8 @@ struct tk_spawn {
 };
 
 /* Start a child. Returns its pid, or -errno if it could not be created. If exec fails the
-   child exits 111 and *exec_error is set to the error number (0 when exec succeeded).
+   child exits 111 and *exec_error is set to the error number (0 when exec succeeded), or
+   to minus the error number when it could not enter s->dir.
    vfork: copying the runtime's page tables made fork() the cost of every connection
    tcpserver accepts. The child runs with every signal blocked until it has reset the
    handlers, writes only its own locals, and calls nothing but system calls. */
@@ -230,7 +231,7 @@ int tk_spawn(const struct tk_spawn *s, int *exec_error)
           break;
       }
     }
-    if (s->dir && chdir(s->dir) == -1) goto fail;
+    if (s->dir && chdir(s->dir) == -1) { err = -errno; goto report; }
     if (s->new_session) setsid();
     apply_limits();
     if (s->inherit_signals) sigprocmask(SIG_SETMASK, &saved_mask, 0);
@@ -238,6 +239,7 @@ int tk_spawn(const struct tk_spawn *s, int *exec_error)
     errno = path_exec(s->file, s->argv, s->envp, s->path);
   fail:
     err = errno;
+  report:
     while (write(report[1], &err, sizeof err) == -1 && errno == EINTR) ;
     _exit(111);
   }
