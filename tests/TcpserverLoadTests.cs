@@ -55,7 +55,10 @@ public class TcpserverLoadTests
         Assert.Equal(expected, answered);
         Assert.True(WaitFor(() => s.Log.TrimEnd().EndsWith("status: 0/100"), 60000), s.Log[^300..]);
         Assert.True(MaxConcurrency(s.Log, 100) <= 100);
-        Assert.Equal(total, Regex.Matches(s.Log, @"tcpserver: end \d+ status").Count);
+        // a client that resets before the connection is accepted may never reach tcpserver
+        int started = Regex.Matches(s.Log, @"tcpserver: pid \d+ from").Count;
+        Assert.Equal(started, Regex.Matches(s.Log, @"tcpserver: end \d+ status").Count);
+        Assert.InRange(started, total - total / 100, total);
         Assert.Equal(total / 100, Regex.Matches(s.Log, @"tcpserver: end \d+ status 11\n").Count);
     }
 
