@@ -103,7 +103,7 @@ static class Qmailctl
 
     static void StartOne(string name)
     {
-        if (Tool("svok", Svc(name)) == 0) Tool("svc", "-u", Svc(name), Svc(name) + "/log");
+        if (Tool("svok", Svc(name)) == 0) SvcWithLog("-u", name);
         else Say(name + " supervise not running");
     }
 
@@ -111,13 +111,13 @@ static class Qmailctl
     {
         Say("Stopping qmail...");
         Say("  qmail-smtpd");
-        Tool("svc", "-d", Svc("qmail-smtpd"), Svc("qmail-smtpd") + "/log");
+        SvcWithLog("-d", "qmail-smtpd");
         Say("  qmail-send");
-        Tool("svc", "-d", Svc("qmail-send"), Svc("qmail-send") + "/log");
+        SvcWithLog("-d", "qmail-send");
         if (Pop3Installed)
         {
             Say("  qmail-pop3d");
-            Tool("svc", "-d", Svc("qmail-pop3d"), Svc("qmail-pop3d") + "/log");
+            SvcWithLog("-d", "qmail-pop3d");
         }
         var lockFile = Path.Combine(lockDir, "qmail");
         if (File.Exists(lockFile)) File.Delete(lockFile);
@@ -178,15 +178,15 @@ static class Qmailctl
     {
         Say("Restarting qmail:");
         Say("* Stopping qmail-smtpd.");
-        Tool("svc", "-d", Svc("qmail-smtpd"), Svc("qmail-smtpd") + "/log");
+        SvcWithLog("-d", "qmail-smtpd");
         Say("* Sending qmail-send SIGTERM and restarting.");
-        Tool("svc", "-t", Svc("qmail-send"), Svc("qmail-send") + "/log");
+        SvcWithLog("-t", "qmail-send");
         Say("* Restarting qmail-smtpd.");
-        Tool("svc", "-u", Svc("qmail-smtpd"), Svc("qmail-smtpd") + "/log");
+        SvcWithLog("-u", "qmail-smtpd");
         if (Pop3Installed)
         {
             Say("* Restarting qmail-pop3d.");
-            Tool("svc", "-t", Svc("qmail-pop3d"), Svc("qmail-pop3d") + "/log");
+            SvcWithLog("-t", "qmail-pop3d");
         }
         return 0;
     }
@@ -216,6 +216,8 @@ static class Qmailctl
         if (code == 0) File.SetUnixFileMode(rulesText + ".cdb", (UnixFileMode)0x1a4);
         return code;
     }
+
+    static void SvcWithLog(string option, string name) => Tool("svc", option, Svc(name), Svc(name) + "/log");
 
     static int Tool(string name, params string[] args) => RunProgram(Path.Combine(bin, name), -1, args);
     static int Qmail(string name, params string[] args) => RunProgram(Path.Combine(qmailDir, "bin", name), -1, args);
