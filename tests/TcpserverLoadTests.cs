@@ -14,6 +14,11 @@ using static Toolkit.Tests.Harness;
 
 namespace Toolkit.Tests;
 
+/// <summary>Load tests take both cores: they run alone, after the tests that run in parallel.</summary>
+[CollectionDefinition("load", DisableParallelization = true)]
+public class LoadCollection { }
+
+[Collection("load")]
 public class TcpserverLoadTests
 {
     static int MaxConcurrency(string log, int limit) =>
