@@ -113,15 +113,15 @@ public class SupervisionInteropTests
         {
             Assert.Equal(0, Sv.Svc(Theirs("svc"), "-" + letters, a).Exit);
             Assert.Equal(0, Sv.Svc(Ours("svc"), "-" + letters, b).Exit);
-            Assert.True(WaitFor(() => done(a) && done(b), 10000), $"after -{letters}: {Convert.ToHexString(Sv.Status(a))} {Convert.ToHexString(Sv.Status(b))}");
+            Assert.True(WaitFor(() => done(a) && done(b), 20000), $"after -{letters}: {Convert.ToHexString(Sv.Status(a))} {Convert.ToHexString(Sv.Status(b))}");
             var sa = Sv.Status(a); var sb = Sv.Status(b);
             Assert.Equal(18, sa.Length);
             Assert.Equal(sb[12..16].All(x => x == 0), sa[12..16].All(x => x == 0));
             Assert.Equal(sb[16..], sa[16..]);
             foreach (var dir in new[] { a, b })
-                Assert.True(WaitFor(() => Run(Ours("svstat"), new[] { dir }).Out == Run(Theirs("svstat"), new[] { dir }).Out, 5000));
+                Assert.True(WaitFor(() => Run(Ours("svstat"), new[] { dir }).Out == Run(Theirs("svstat"), new[] { dir }).Out, 15000));
             Assert.True(WaitFor(() => Sv.Normalize(Run(Ours("svstat"), new[] { "s" }, cwd: tree.Dir["a"]).Out) ==
-                                     Sv.Normalize(Run(Ours("svstat"), new[] { "s" }, cwd: tree.Dir["b"]).Out), 5000));
+                                     Sv.Normalize(Run(Ours("svstat"), new[] { "s" }, cwd: tree.Dir["b"]).Out), 15000));
         }
 
         int pa = Sv.Pid(a), pb = Sv.Pid(b);
