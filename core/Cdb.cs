@@ -107,8 +107,7 @@ public sealed unsafe class CdbMake
     {
         if (!Finish()) return 1;
         if (Native.fsync(fd) == -1 || Native.close(fd) == -1) { Errno = Native.Errno; return 1; }
-        fixed (byte* from = Args.Z(tmp), to = Args.Z(final))
-            if (Native.rename(from, to) == -1) { Errno = Native.Errno; return 2; }
+        if (Files.Rename(tmp, final) == -1) { Errno = Native.Errno; return 2; }
         return 0;
     }
 

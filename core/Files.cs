@@ -19,6 +19,19 @@ public static unsafe class Files
     public static int OpenTrunc(ReadOnlySpan<byte> path) =>
         Open(path, Native.O_WRONLY | Native.O_NONBLOCK | Native.O_TRUNC | Native.O_CREAT | Native.O_CLOEXEC, 0x1a4);
 
+    public static int Unlink(ReadOnlySpan<byte> path) { fixed (byte* z = Args.Z(path)) return Native.unlink(z); }
+    public static int Chmod(ReadOnlySpan<byte> path, int mode) { fixed (byte* z = Args.Z(path)) return Native.chmod(z, mode); }
+
+    public static int Rename(ReadOnlySpan<byte> from, ReadOnlySpan<byte> to)
+    {
+        fixed (byte* a = Args.Z(from)) fixed (byte* b = Args.Z(to)) return Native.rename(a, b);
+    }
+
+    public static int Stat(ReadOnlySpan<byte> path, out Native.Stat st)
+    {
+        fixed (Native.Stat* p = &st) fixed (byte* z = Args.Z(path)) return Native.stat(z, p);
+    }
+
     /// <summary>The whole file, or null with errno (djb's openreadclose without the ENOENT case).</summary>
     public static byte[] ReadAll(ReadOnlySpan<byte> path, out int errno)
     {

@@ -338,16 +338,6 @@ sealed unsafe class LogDir
         Sleep.Seconds(5);
     }
 
-    static int Unlink(ReadOnlySpan<byte> f) { fixed (byte* z = Args.Z(f)) return Native.unlink(z); }
-    static int Rename(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
-    {
-        fixed (byte* za = Args.Z(a)) fixed (byte* zb = Args.Z(b)) return Native.rename(za, zb);
-    }
-    static int Stat(ReadOnlySpan<byte> f, out Native.Stat st)
-    {
-        fixed (Native.Stat* p = &st) fixed (byte* z = Args.Z(f)) return Native.stat(z, p);
-    }
-
     /// <summary>Locks the directory and recovers what a crash left (all before any input).</summary>
     public void Start()
     {
@@ -361,7 +351,7 @@ sealed unsafe class LogDir
         if (fdLock == -1 || Native.flock(fdLock, Native.LOCK_EX | Native.LOCK_NB) == -1)
             Errors.DieSys(111, Native.Errno, Fatal, "unable to lock directory "u8, name, ": "u8);
 
-        if (Stat("current"u8, out var st) == -1)
+        if (Files.Stat("current"u8, out var st) == -1)
         {
             if (Native.Errno != Native.ENOENT) Errors.DieSys(111, Native.Errno, Fatal, "unable to stat "u8, name, "/current: "u8);
         }
@@ -377,7 +367,7 @@ sealed unsafe class LogDir
         RemoveOrDie("state"u8);
         RemoveOrDie("newstate"u8);
         bool processed = false;
-        if (Stat("processed"u8, out st) == -1)
+        if (Files.Stat("processed"u8, out st) == -1)
         {
             if (Native.Errno != Native.ENOENT) Errors.DieSys(111, Native.Errno, Fatal, "unable to stat "u8, name, "/processed: "u8);
         }
@@ -405,7 +395,7 @@ sealed unsafe class LogDir
 
     void RemoveOrDie(ReadOnlySpan<byte> file)
     {
-        if (Unlink(file) == -1 && Native.Errno != Native.ENOENT)
+        if (Files.Unlink(file) == -1 && Native.Errno != Native.ENOENT)
             Errors.DieSys(111, Native.Errno, Fatal, "unable to remove "u8, name, "/"u8, file, ": "u8);
     }
 
@@ -525,12 +515,12 @@ sealed unsafe class LogDir
         while (Native.fchdir(fdDir) == -1) Pause("unable to switch to "u8, name, ", pausing: "u8);
         while (Native.fsync(fdCurrent) == -1) Pause("unable to write "u8, name, "/current to disk, pausing: "u8);
         Native.close(fdCurrent);
-        while (Rename("current"u8, "previous"u8) == -1)
+        while (Files.Rename("current"u8, "previous"u8) == -1)
             Pause("unable to rename current to previous in directory "u8, name, ", pausing: "u8);
         while ((fdCurrent = Files.OpenAppend("current"u8)) == -1) Pause("unable to create "u8, name, "/current, pausing: "u8);
         bytes = 0;
         while (Native.fchmod(fdCurrent, 0x1a4) == -1) Pause("unable to set mode of "u8, name, "/current, pausing: "u8);
-        while (Chmod("previous"u8, 0x1e4) == -1) Pause("unable to set mode of "u8, name, "/previous, pausing: "u8);
+        while (Files.Chmod("previous"u8, 0x1e4) == -1) Pause("unable to set mode of "u8, name, "/previous, pausing: "u8);
         if (processor == null)
         {
             Finish("previous"u8, (byte)'s');
@@ -545,13 +535,11 @@ sealed unsafe class LogDir
         while ((fd = Files.OpenAppend("newstate"u8)) == -1) Pause("unable to create "u8, name, "/newstate, pausing: "u8);
         while (Native.fsync(fd) == -1) Pause("unable to write "u8, name, "/newstate to disk, pausing: "u8);
         Native.close(fd);
-        while (Unlink("previous"u8) == -1) Pause("unable to remove "u8, name, "/previous, pausing: "u8);
-        while (Rename("newstate"u8, "state"u8) == -1)
+        while (Files.Unlink("previous"u8) == -1) Pause("unable to remove "u8, name, "/previous, pausing: "u8);
+        while (Files.Rename("newstate"u8, "state"u8) == -1)
             Pause("unable to rename newstate to state in directory "u8, name, ", pausing: "u8);
         Finish("processed"u8, (byte)'s');
     }
-
-    static int Chmod(ReadOnlySpan<byte> f, int mode) { fixed (byte* z = Args.Z(f)) return Native.chmod(z, mode); }
 
     /// <summary>sh -c PROC in the directory, fd 0 previous, 1 processed, 4 state, 5 newstate,
     /// until it exits 0; every failure is reported and retried after 5 seconds.</summary>
@@ -562,10 +550,8 @@ sealed unsafe class LogDir
         {
             int pid = Spawn(argv);
             if (pid < 0) continue;
-            int status = 0;
-            int r;
-            while ((r = Native.waitpid(pid, &status, 0)) == -1 && Native.Errno == Native.EINTR) { }
-            if (r == -1) Pause("wait failed for processor in "u8, name, ", pausing: "u8);
+            int status = Exec.WaitPid(pid);
+            if (status == -1) Pause("wait failed for processor in "u8, name, ", pausing: "u8);
             else if ((status & 0x7f) != 0) Pause("processor crashed in "u8, name, ", pausing: "u8);
             else if ((status >> 8 & 0xff) == 0) return;
             Errors.Warn(Multilog.Warning, "processor failed in "u8, name, ", pausing"u8);
@@ -624,7 +610,7 @@ sealed unsafe class LogDir
     {
         for (;;)
         {
-            if (Stat(file, out var st) == 0)
+            if (Files.Stat(file, out var st) == 0)
             {
                 if (st.Nlink == 1) LinkToStamp(file, code);
                 break;
@@ -632,7 +618,7 @@ sealed unsafe class LogDir
             if (Native.Errno == Native.ENOENT) return;
             Pause("unable to stat "u8, name, "/"u8, file, ", pausing: "u8);
         }
-        while (Unlink(file) == -1) Pause("unable to remove "u8, name, "/"u8, file, ", pausing: "u8);
+        while (Files.Unlink(file) == -1) Pause("unable to remove "u8, name, "/"u8, file, ", pausing: "u8);
         while (FilesFit() == -1) Pause("unable to read "u8, name, ", pausing: "u8);
     }
 

@@ -29,12 +29,8 @@ static unsafe class Supervise
         fixed (byte* z = Args.Z(dir))
             if (Native.chdir(z) == -1) Errors.DieSys(111, Native.Errno, Fatal, "unable to chdir to "u8, dir, ": "u8);
 
-        Native.Stat st;
-        fixed (byte* z = "down\0"u8)
-        {
-            if (Native.stat(z, &st) == 0) wantUp = false;
-            else if (Native.Errno != Native.ENOENT) Errors.DieSys(111, Native.Errno, Fatal, "unable to stat "u8, dir, "/down: "u8);
-        }
+        if (Files.Stat("down"u8, out _) == 0) wantUp = false;
+        else if (Native.Errno != Native.ENOENT) Errors.DieSys(111, Native.Errno, Fatal, "unable to stat "u8, dir, "/down: "u8);
         MakeSuperviseDirectory();
 
         int lockFd = Files.OpenAppend("supervise/lock"u8);
@@ -102,10 +98,8 @@ static unsafe class Supervise
         Native.close(fd);
         if (w == -1) { Errors.WarnSys(err, Warning, "unable to write "u8, dir, "/supervise/status.new: "u8); return; }
         if (w < ServiceStatus.Size) { Errors.Warn(Warning, "unable to write "u8, dir, "/supervise/status.new: partial write"u8); return; }
-        fixed (byte* from = "supervise/status.new\0"u8)
-        fixed (byte* to = "supervise/status\0"u8)
-            if (Native.rename(from, to) == -1)
-                Errors.WarnSys(Native.Errno, Warning, "unable to rename "u8, dir, "/supervise/status.new to status: "u8);
+        if (Files.Rename("supervise/status.new"u8, "supervise/status"u8) == -1)
+            Errors.WarnSys(Native.Errno, Warning, "unable to rename "u8, dir, "/supervise/status.new to status: "u8);
     }
 
     static readonly byte[][] RunArgv = ["./run"u8.ToArray()];

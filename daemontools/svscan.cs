@@ -82,10 +82,7 @@ static unsafe class Svscan
     static void Start(byte[] name)
     {
         if (name.Length == 0 || name[0] == '.') return;
-        Native.Stat st;
-        int r;
-        fixed (byte* z = Args.Z(name)) r = Native.stat(z, &st);
-        if (r == -1) { Errors.WarnSys(Native.Errno, Warning, "unable to stat "u8, name, ": "u8); return; }
+        if (Files.Stat(name, out var st) == -1) { Errors.WarnSys(Native.Errno, Warning, "unable to stat "u8, name, ": "u8); return; }
         if ((st.Mode & Native.S_IFMT) != Native.S_IFDIR) return;
 
         Service s = null;
@@ -102,8 +99,7 @@ static unsafe class Svscan
             if (name.Length <= 255)
             {
                 byte[] log = [.. name, .. "/log"u8];
-                fixed (byte* z = Args.Z(log)) r = Native.stat(z, &st);
-                if (r == 0) s.HasLog = true;
+                if (Files.Stat(log, out _) == 0) s.HasLog = true;
                 else if (Native.Errno != Native.ENOENT)
                 {
                     Errors.WarnSys(Native.Errno, Warning, "unable to stat "u8, name, "/log: "u8);

@@ -30,13 +30,11 @@ static unsafe class Svstat
         fixed (byte* z = Args.Z(dir))
             if (Native.chdir(z) == -1) { o.Put("unable to chdir: "u8); o.Put(Errors.Text(Native.Errno)); return; }
         bool normallyUp = false;
-        Native.Stat st;
-        fixed (byte* z = "down\0"u8)
-            if (Native.stat(z, &st) == -1)
-            {
-                if (Native.Errno != Native.ENOENT) { o.Put("unable to stat down: "u8); o.Put(Errors.Text(Native.Errno)); return; }
-                normallyUp = true;
-            }
+        if (Files.Stat("down"u8, out _) == -1)
+        {
+            if (Native.Errno != Native.ENOENT) { o.Put("unable to stat down: "u8); o.Put(Errors.Text(Native.Errno)); return; }
+            normallyUp = true;
+        }
         int fd = Files.Open("supervise/ok"u8, Native.O_WRONLY | Native.O_NONBLOCK | Native.O_CLOEXEC);
         if (fd == -1)
         {

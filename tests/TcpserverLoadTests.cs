@@ -162,7 +162,7 @@ public class TcpserverLoadTests
         int served = 0, denied = 0;
         Parallel.For(0, 1500, new ParallelOptions { MaxDegreeOfParallelism = 20 }, _ =>
         {
-            var output = Server.Exchange(s.Port);
+            var output = Server.Exchange(s.Port, timeoutMs: 60000);
             if (Regex.IsMatch(output, "^[a-z]\n$")) Interlocked.Increment(ref served);
             else if (output == "") Interlocked.Increment(ref denied);
         });
