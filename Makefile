@@ -20,7 +20,7 @@ COMMANDS = $(CHAINLOAD) $(SUPERVISION) $(MULTILOG) $(CDB) $(UCSPI_TCP) $(QMAIL)
 
 CORE = $(wildcard core/*.cs) core/native/startup.c core/Command.csproj Directory.Build.props
 PUBLISH = $(DOTNET) publish core/Command.csproj -c Release --nologo -v:q \
-	-p:NativeDebugSymbols=false -o command
+	-p:NativeDebugSymbols=false
 
 .PHONY: all test install uninstall clean bench demo
 all: $(addprefix command/,$(COMMANDS))
@@ -29,8 +29,8 @@ all: $(addprefix command/,$(COMMANDS))
 command/%: $$(firstword $$(wildcard daemontools/$$*.cs ucspi-tcp/$$*.cs qmail/$$*.cs)) $$(wildcard */$$*.*.cs) $(CORE)
 	@echo "build $*"
 	@# once more on failure: the ahead-of-time compiler has been seen to crash now and then
-	@$(PUBLISH) -p:Command=$* -p:CommandSource=$< >obj/$*.log 2>&1 || \
-	  $(PUBLISH) -p:Command=$* -p:CommandSource=$< >obj/$*.log 2>&1 || { cat obj/$*.log; exit 1; }
+	@$(PUBLISH) -o command -p:Command=$* -p:CommandSource=$< >obj/$*.log 2>&1 || \
+	  $(PUBLISH) -o command -p:Command=$* -p:CommandSource=$< >obj/$*.log 2>&1 || { cat obj/$*.log; exit 1; }
 	@touch $@
 
 # qmailctl has the service templates built in.
@@ -52,9 +52,18 @@ $(addprefix command/,$(COMMANDS)): | obj
 obj:
 	@mkdir -p obj
 
+# A test program built like the commands, reporting what the start-up layer does to the
+# runtime (tests/StartupLayerTests.cs).
+obj/probe/runtime-probe: tests/fixtures/runtime-probe.cs $(CORE) | obj
+	@echo "build runtime-probe"
+	@$(PUBLISH) -o obj/probe -p:Command=runtime-probe -p:CommandSource=$< >obj/runtime-probe.log 2>&1 || \
+	  $(PUBLISH) -o obj/probe -p:Command=runtime-probe -p:CommandSource=$< >obj/runtime-probe.log 2>&1 || \
+	  { cat obj/runtime-probe.log; exit 1; }
+	@touch $@
+
 # The whole suite: xunit unit tests and black-box tests against the built commands and the
 # Debian reference binaries. Ends with "N passed, N failed".
-test: all
+test: all obj/probe/runtime-probe
 	@bash tests/run
 
 # The main job: a whole qmail service tree on the toolkit, without root (see qmail/demo).
