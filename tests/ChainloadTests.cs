@@ -201,7 +201,8 @@ public class ChainloadTests
             using var t = new TempDir();
             Directory.CreateDirectory(t["e"]);
             var input = cmd.StartsWith("cdbmake") ? "+1,1:a->b\n\n" : cmd.StartsWith("tcprules") ? "1.2.3.4:deny\n" : "line\n";
-            var r = Sh($"printf '{input}' | {softlimit} -m 5000000 {OurDir}/{cmd} >/dev/null; echo rc=$?", t.Path);
+            // printf's own complaint when the program exits without reading is not the program's
+            var r = Sh($"{{ printf '{input}' 2>/dev/null; }} | {softlimit} -m 5000000 {OurDir}/{cmd} >/dev/null; echo rc=$?", t.Path);
             Assert.Contains("rc=0", r.Out);
             Assert.Equal("", r.Err);
         }

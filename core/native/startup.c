@@ -6,6 +6,8 @@
  * runtime needs to start at all: under `softlimit -m N` the runtime's first thread could
  * never get a stack. Managed code then sees the recorded limits as the "real" ones:
  * softlimit edits them, and every exec or child start below applies them exactly.
+ * It also spares the runtime start-up work these programs do not need (cgroup probing,
+ * an early finalizer thread, reading /proc/self/maps): that halves their start-up time.
  *
  * The rest are the process operations that managed code cannot do safely in a
  * multi-threaded runtime: execve with the original state restored, and fork+exec of a
@@ -83,10 +85,10 @@ int main(int argc, char **argv)
   return __managed__Main(argc, argv);
 }
 
-/* Two start-up costs of the runtime that these programs do not need, removed by wrapping
-   the libc calls behind them (the link uses --wrap; see Command.csproj).
+/* Three pieces of the runtime's start-up that these programs do not need, each removed by
+   wrapping the call behind it (the link uses --wrap, see Command.csproj).
 
-   The runtime looks for cgroup CPU and memory limits to size its GC and thread pool,
+   1. The runtime looks for cgroup CPU and memory limits to size its GC and thread pool,
    reading /proc/self/mountinfo twice and then half a dozen cgroup files. Our heap limit
    is fixed at build time and there is no thread pool: the runtime is told there are no
    cgroup mounts, which it learns from that one file. */
@@ -97,7 +99,7 @@ FILE *__wrap_fopen64(const char *path, const char *mode)
   return __real_fopen64(path, mode);
 }
 
-/* The runtime starts a finalizer thread before Main. A second thread is what makes a
+/* 2. The runtime starts a finalizer thread before Main. A second thread is what makes a
    short program slow here: from then on every mapping change the runtime makes must be
    made known to the other processor (an interrupt each, and exit must stop the thread),
    about 0.35 ms per start measured on a 2-processor virtual machine, more than the whole
@@ -138,7 +140,7 @@ void __wrap_RhWaitForPendingFinalizers(int allow_reentrant_wait)
   __real_RhWaitForPendingFinalizers(allow_reentrant_wait);
 }
 
-/* glibc finds the main thread's stack by reading /proc/self/maps line by line with sscanf.
+/* 3. glibc finds the main thread's stack by reading /proc/self/maps line by line with sscanf.
    The same answer follows from two facts of Linux's exec: the stack mapping ends just
    above the program's file name (AT_EXECFN), and glibc reports the stack from the page
    above __libc_stack_end down to RLIMIT_STACK below the mapping's end. A very large or
