@@ -90,23 +90,55 @@ public sealed unsafe class Dns : IPollTask
 
     static byte[] Query(ReadOnlySpan<byte> name, int type)
     {
-        var q = new List<byte>(name.Length + 18);
+        var wire = Encode(name);
+        if (wire == null) return null;
+        var q = new List<byte>(wire.Length + 16);
         int id = Random.Shared.Next(65536);
         q.Add((byte)(id >> 8)); q.Add((byte)id);
         q.Add(1); q.Add(0); q.Add(0); q.Add(1); q.Add(0); q.Add(0); q.Add(0); q.Add(0); q.Add(0); q.Add(0);
-        if (name.Length > 0 && name[^1] == '.') name = name.Slice(0, name.Length - 1);
-        while (name.Length > 0)
-        {
-            int dot = name.IndexOf((byte)'.');
-            var label = dot < 0 ? name : name.Slice(0, dot);
-            if (label.Length == 0 || label.Length > 63) return null;
-            q.Add((byte)label.Length);
-            foreach (var b in label) q.Add(b);
-            name = dot < 0 ? default : name.Slice(dot + 1);
-        }
-        q.Add(0);
+        q.AddRange(wire);
         q.Add((byte)(type >> 8)); q.Add((byte)type); q.Add(0); q.Add(1);
-        return q.Count > 512 ? null : q.ToArray();
+        return q.ToArray();
+    }
+
+    /// <summary>The name in wire form as djb's dns_domain_fromdot makes it: empty labels are
+    /// skipped and \ooo or \c stands for a byte, so "a..b." asks for a.b; null (a protocol
+    /// error) for a label over 63 bytes or a name over 255.</summary>
+    public static byte[] Encode(ReadOnlySpan<byte> name)
+    {
+        var wire = new List<byte>(name.Length + 2);
+        var label = new List<byte>(63);
+        int i = 0;
+        while (i < name.Length)
+        {
+            byte ch = name[i++];
+            if (ch == '.') { EndLabel(wire, label); continue; }
+            if (ch == '\\')
+            {
+                if (i == name.Length) break;
+                ch = name[i++];
+                if (ch >= '0' && ch <= '7')
+                {
+                    ch -= (byte)'0';
+                    for (int k = 0; k < 2 && i < name.Length && name[i] >= '0' && name[i] <= '7'; k++)
+                        ch = (byte)(ch << 3 | name[i++] - '0');
+                }
+            }
+            if (label.Count == 63) return null;
+            label.Add(ch);
+        }
+        EndLabel(wire, label);
+        if (wire.Count + 1 > 255) return null;
+        wire.Add(0);
+        return wire.ToArray();
+    }
+
+    static void EndLabel(List<byte> wire, List<byte> label)
+    {
+        if (label.Count == 0) return;
+        wire.Add((byte)label.Count);
+        wire.AddRange(label);
+        label.Clear();
     }
 
     void Close()
@@ -204,12 +236,19 @@ public sealed unsafe class Dns : IPollTask
         if (packet.Length < query.Length) return false;
         if (packet[0] != query[0] || packet[1] != query[1] || (packet[2] & 0x80) == 0) return false;
         if (packet[4] != 0 || packet[5] != 1) return false;
-        for (int i = 12; i < query.Length; i++)
+        return CaseEqual(packet.Slice(12, query.Length - 12), query.AsSpan(12));
+    }
+
+    /// <summary>djb's case_diffb == 0: equal but for the case of ASCII letters.</summary>
+    public static bool CaseEqual(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    {
+        if (a.Length != b.Length) return false;
+        for (int i = 0; i < a.Length; i++)
         {
-            byte a = packet[i], b = query[i];
-            if (a >= 'A' && a <= 'Z') a += 32;
-            if (b >= 'A' && b <= 'Z') b += 32;
-            if (a != b) return false;
+            byte x = a[i], y = b[i];
+            if (x >= 'A' && x <= 'Z') x += 32;
+            if (y >= 'A' && y <= 'Z') y += 32;
+            if (x != y) return false;
         }
         return true;
     }
@@ -394,14 +433,19 @@ public sealed unsafe class Dns : IPollTask
 
     public static byte Hex(int n) => (byte)(n < 10 ? '0' + n : 'a' + n - 10);
 
-    /// <summary>djb's dns_ip4 for a host argument: see Literal, else the name's A records.
-    /// Null on temporary failure.</summary>
-    public static List<byte[]> Ip4(ReadOnlySpan<byte> name)
+    /// <summary>djb's dns_ip4 for one name: see Literal, else the name's A (or AAAA) records.
+    /// Null on temporary failure, with errno saying why: a name that cannot be sent is a
+    /// protocol error, no answer from any server a timeout.</summary>
+    public static List<byte[]> Ip(ReadOnlySpan<byte> name, int type, out int errno)
     {
+        errno = 0;
         var literal = Literal(name);
         if (literal != null) return literal;
-        var answer = Resolve(name, A);
-        return answer == null ? null : Addresses(answer, A);
+        var q = new Dns(name, type);
+        Net.Drive(q);
+        if (q.Answer != null) return Addresses(q.Answer, type);
+        errno = q.query == null ? Native.EPROTO : Native.ETIMEDOUT;
+        return null;
     }
 
     /// <summary>As dns_ip4 reads a name made only of digits, dots and brackets: one byte per
