@@ -1,8 +1,12 @@
 // A DNS stub resolver in the manner of djb's dns library: servers from $DNSCACHEIP, else the
 // nameserver lines of /etc/resolv.conf, else 127.0.0.1; UDP to each server in turn with
 // timeouts of 1, 3, 11 and 45 seconds per round, TCP (10 seconds per server) when an answer
-// is truncated. A query is a small state machine driven by poll(2), so a server can run many
-// at once without blocking; Resolve drives one to completion for the simple programs.
+// is truncated. As in djb's dns_transmit, a server that refuses or fails is given until the
+// end of the third round to answer after all, answers over 512 bytes are ignored, and a query
+// that gets no answer ends with the errno of the last thing that went wrong (what the
+// "temporarily unable" messages print). A query is a small state machine driven by poll(2),
+// so a server can run many at once without blocking; Resolve drives one to completion for the
+// simple programs.
 using System.Collections.Generic;
 
 namespace Toolkit;
@@ -26,11 +30,13 @@ public sealed unsafe class Dns : IPollTask
     public bool Done { get; private set; }
     /// <summary>The answer packet once Done; null if no server gave one (temporary failure).</summary>
     public byte[] Answer;
+    /// <summary>Without an answer, why: djb's texts for it end "temporarily unable" messages.</summary>
+    public int Errno { get; private set; }
 
     public Dns(ReadOnlySpan<byte> name, int type)
     {
         query = Query(name, type);
-        if (query == null) { Done = true; return; }
+        if (query == null) { Errno = Native.EPROTO; Done = true; return; }
         Servers();
         server = -1;
         NextUdp();
@@ -151,6 +157,15 @@ public sealed unsafe class Dns : IPollTask
 
     void Finish(byte[] answer) { Close(); Answer = answer; Done = true; }
 
+    void Fail(int errno) { Errno = errno; Finish(null); }
+
+    /// <summary>The next server (or round), remembering what went wrong with this one.</summary>
+    void Retry(int errno)
+    {
+        Errno = errno;
+        if (tcp) NextTcp(); else NextUdp();
+    }
+
     void NextUdp()
     {
         for (;;)
@@ -160,9 +175,11 @@ public sealed unsafe class Dns : IPollTask
             var ip = servers[server];
             if (ip[0] == 0 && ip[1] == 0 && ip[2] == 0 && ip[3] == 0) continue;
             fd = Net.Socket(Native.SOCK_DGRAM, nonBlocking: true);
-            if (fd == -1) { Finish(null); return; }
-            if (Net.Connect(fd, ip, 53) == -1) continue;
-            fixed (byte* p = query) if (Native.send(fd, p, query.Length, Native.MSG_NOSIGNAL) != query.Length) continue;
+            if (fd == -1) { Fail(Native.Errno); return; }
+            if (Net.Connect(fd, ip, 53) == -1) { Errno = Native.Errno; continue; }
+            nint sent;
+            fixed (byte* p = query) sent = Native.send(fd, p, query.Length, Native.MSG_NOSIGNAL);
+            if (sent != query.Length) { Errno = sent < 0 ? Native.Errno : Native.EIO; continue; }
             Events = Native.POLLIN;
             Deadline = Net.Now() + Rounds[round];
             return;
@@ -178,8 +195,8 @@ public sealed unsafe class Dns : IPollTask
             var ip = servers[server];
             if (ip[0] == 0 && ip[1] == 0 && ip[2] == 0 && ip[3] == 0) continue;
             fd = Net.Socket(Native.SOCK_STREAM, nonBlocking: true);
-            if (fd == -1) { Finish(null); return; }
-            if (Net.Connect(fd, ip, 53) == -1 && Native.Errno != Native.EINPROGRESS) continue;
+            if (fd == -1) { Fail(Native.Errno); return; }
+            if (Net.Connect(fd, ip, 53) == -1 && Native.Errno != Native.EINPROGRESS) { Errno = Native.Errno; continue; }
             tcpOut = 0; tcpGot = 0; tcpLen = -1;
             tcpIn = new byte[2];
             Events = Native.POLLOUT;
@@ -194,7 +211,7 @@ public sealed unsafe class Dns : IPollTask
         if (revents == 0)
         {
             if (Net.Now() < Deadline) return;
-            if (tcp) NextTcp(); else NextUdp();
+            Retry(Native.ETIMEDOUT);
             return;
         }
         if (tcp) StepTcp(); else StepUdp();
@@ -209,9 +226,12 @@ public sealed unsafe class Dns : IPollTask
         {
             int e = Native.Errno;
             if (e == Native.EAGAIN || e == Native.EINTR) return;
-            NextUdp();
+            // In the third round djb waits out a refusal: the server may be starting up.
+            if (e == Native.ECONNREFUSED && round == 2) Errno = e;
+            else Retry(e);
             return;
         }
+        if (r > 512) return; // more than djb's buffer holds: not an answer to him
         var packet = buf.AsSpan(0, (int)r);
         if (!Matches(packet)) return;
         if ((packet[2] & 2) != 0)
@@ -221,14 +241,15 @@ public sealed unsafe class Dns : IPollTask
             NextTcp();
             return;
         }
-        Accept(packet.ToArray(), udp: true);
+        Accept(packet.ToArray());
     }
 
-    void Accept(byte[] packet, bool udp)
+    void Accept(byte[] packet)
     {
         int rcode = packet[3] & 15;
-        if (rcode != 0 && rcode != 3) { if (udp) NextUdp(); else NextTcp(); return; }
-        Finish(packet);
+        if (rcode == 0 || rcode == 3) Finish(packet);
+        else if (!tcp && round == 2) Errno = Native.EAGAIN; // as for a refusal, wait for a better answer
+        else Retry(Native.EAGAIN);
     }
 
     bool Matches(ReadOnlySpan<byte> packet)
@@ -257,13 +278,14 @@ public sealed unsafe class Dns : IPollTask
     {
         if (Events == Native.POLLOUT)
         {
-            if (tcpOut == 0 && Net.SocketError(fd) != 0) { NextTcp(); return; }
+            int err = tcpOut == 0 ? Net.SocketError(fd) : 0;
+            if (err != 0) { Retry(err); return; }
             var msg = new byte[query.Length + 2];
             msg[0] = (byte)(query.Length >> 8); msg[1] = (byte)query.Length;
             query.CopyTo(msg, 2);
             nint w;
             fixed (byte* p = msg) w = Native.send(fd, p + tcpOut, msg.Length - tcpOut, Native.MSG_NOSIGNAL);
-            if (w < 0) { if (Native.Errno != Native.EAGAIN) NextTcp(); return; }
+            if (w < 0) { if (Native.Errno != Native.EAGAIN) Retry(Native.Errno); return; }
             tcpOut += (int)w;
             if (tcpOut == msg.Length) Events = Native.POLLIN;
             return;
@@ -271,19 +293,19 @@ public sealed unsafe class Dns : IPollTask
         nint r;
         fixed (byte* p = tcpIn) r = Native.recv(fd, p + tcpGot, tcpIn.Length - tcpGot, 0);
         if (r < 0 && (Native.Errno == Native.EAGAIN || Native.Errno == Native.EINTR)) return;
-        if (r <= 0) { NextTcp(); return; }
+        if (r <= 0) { Retry(r < 0 ? Native.Errno : Native.EIO); return; }
         tcpGot += (int)r;
         if (tcpGot < tcpIn.Length) return;
         if (tcpLen < 0)
         {
             tcpLen = tcpIn[0] << 8 | tcpIn[1];
-            if (tcpLen < query.Length) { NextTcp(); return; }
+            if (tcpLen < query.Length) { Retry(Native.EIO); return; }
             tcpIn = new byte[tcpLen];
             tcpGot = 0;
             return;
         }
-        if (!Matches(tcpIn)) { NextTcp(); return; }
-        Accept(tcpIn, udp: false);
+        if (!Matches(tcpIn)) { Retry(Native.EIO); return; }
+        Accept(tcpIn);
     }
 
     // ---- reading answers
@@ -444,7 +466,7 @@ public sealed unsafe class Dns : IPollTask
         var q = new Dns(name, type);
         Net.Drive(q);
         if (q.Answer != null) return Addresses(q.Answer, type);
-        errno = q.query == null ? Native.EPROTO : Native.ETIMEDOUT;
+        errno = q.Errno;
         return null;
     }
 
