@@ -29,7 +29,7 @@ public static unsafe class DnsQualify
 
     /// <summary>dns_resolvconfrewrite: the rules, or null with errno when a file that exists
     /// cannot be read.</summary>
-    public static byte[] Rules(out int errno)
+    static byte[] Rules(out int errno)
     {
         var data = Files.ReadAll(Args.GetEnv("DNSREWRITEFILE"u8) ?? "/etc/dnsrewrite"u8.ToArray(), out errno);
         if (data != null) return FileRules(data);
