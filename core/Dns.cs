@@ -1,8 +1,12 @@
 // A DNS stub resolver in the manner of djb's dns library: servers from $DNSCACHEIP, else the
 // nameserver lines of /etc/resolv.conf, else 127.0.0.1; UDP to each server in turn with
 // timeouts of 1, 3, 11 and 45 seconds per round, TCP (10 seconds per server) when an answer
-// is truncated. A query is a small state machine driven by poll(2), so a server can run many
-// at once without blocking; Resolve drives one to completion for the simple programs.
+// is truncated. As in djb's dns_transmit, a server that refuses or fails is given until the
+// end of the third round to answer after all, answers over 512 bytes are ignored, and a query
+// that gets no answer ends with the errno of the last thing that went wrong (what the
+// "temporarily unable" messages print). A query is a small state machine driven by poll(2),
+// so a server can run many at once without blocking; Resolve drives one to completion for the
+// simple programs.
 using System.Collections.Generic;
 
 namespace Toolkit;
@@ -26,11 +30,13 @@ public sealed unsafe class Dns : IPollTask
     public bool Done { get; private set; }
     /// <summary>The answer packet once Done; null if no server gave one (temporary failure).</summary>
     public byte[] Answer;
+    /// <summary>Without an answer, why: djb's texts for it end "temporarily unable" messages.</summary>
+    public int Errno { get; private set; }
 
     public Dns(ReadOnlySpan<byte> name, int type)
     {
         query = Query(name, type);
-        if (query == null) { Done = true; return; }
+        if (query == null) { Errno = Native.EPROTO; Done = true; return; }
         Servers();
         server = -1;
         NextUdp();
@@ -90,23 +96,55 @@ public sealed unsafe class Dns : IPollTask
 
     static byte[] Query(ReadOnlySpan<byte> name, int type)
     {
-        var q = new List<byte>(name.Length + 18);
+        var wire = Encode(name);
+        if (wire == null) return null;
+        var q = new List<byte>(wire.Length + 16);
         int id = Random.Shared.Next(65536);
         q.Add((byte)(id >> 8)); q.Add((byte)id);
         q.Add(1); q.Add(0); q.Add(0); q.Add(1); q.Add(0); q.Add(0); q.Add(0); q.Add(0); q.Add(0); q.Add(0);
-        if (name.Length > 0 && name[^1] == '.') name = name.Slice(0, name.Length - 1);
-        while (name.Length > 0)
-        {
-            int dot = name.IndexOf((byte)'.');
-            var label = dot < 0 ? name : name.Slice(0, dot);
-            if (label.Length == 0 || label.Length > 63) return null;
-            q.Add((byte)label.Length);
-            foreach (var b in label) q.Add(b);
-            name = dot < 0 ? default : name.Slice(dot + 1);
-        }
-        q.Add(0);
+        q.AddRange(wire);
         q.Add((byte)(type >> 8)); q.Add((byte)type); q.Add(0); q.Add(1);
-        return q.Count > 512 ? null : q.ToArray();
+        return q.ToArray();
+    }
+
+    /// <summary>The name in wire form as djb's dns_domain_fromdot makes it: empty labels are
+    /// skipped and \ooo or \c stands for a byte, so "a..b." asks for a.b; null (a protocol
+    /// error) for a label over 63 bytes or a name over 255.</summary>
+    public static byte[] Encode(ReadOnlySpan<byte> name)
+    {
+        var wire = new List<byte>(name.Length + 2);
+        var label = new List<byte>(63);
+        int i = 0;
+        while (i < name.Length)
+        {
+            byte ch = name[i++];
+            if (ch == '.') { EndLabel(wire, label); continue; }
+            if (ch == '\\')
+            {
+                if (i == name.Length) break;
+                ch = name[i++];
+                if (ch >= '0' && ch <= '7')
+                {
+                    ch -= (byte)'0';
+                    for (int k = 0; k < 2 && i < name.Length && name[i] >= '0' && name[i] <= '7'; k++)
+                        ch = (byte)(ch << 3 | name[i++] - '0');
+                }
+            }
+            if (label.Count == 63) return null;
+            label.Add(ch);
+        }
+        EndLabel(wire, label);
+        if (wire.Count + 1 > 255) return null;
+        wire.Add(0);
+        return wire.ToArray();
+    }
+
+    static void EndLabel(List<byte> wire, List<byte> label)
+    {
+        if (label.Count == 0) return;
+        wire.Add((byte)label.Count);
+        wire.AddRange(label);
+        label.Clear();
     }
 
     void Close()
@@ -119,6 +157,15 @@ public sealed unsafe class Dns : IPollTask
 
     void Finish(byte[] answer) { Close(); Answer = answer; Done = true; }
 
+    void Fail(int errno) { Errno = errno; Finish(null); }
+
+    /// <summary>The next server (or round), remembering what went wrong with this one.</summary>
+    void Retry(int errno)
+    {
+        Errno = errno;
+        if (tcp) NextTcp(); else NextUdp();
+    }
+
     void NextUdp()
     {
         for (;;)
@@ -128,9 +175,11 @@ public sealed unsafe class Dns : IPollTask
             var ip = servers[server];
             if (ip[0] == 0 && ip[1] == 0 && ip[2] == 0 && ip[3] == 0) continue;
             fd = Net.Socket(Native.SOCK_DGRAM, nonBlocking: true);
-            if (fd == -1) { Finish(null); return; }
-            if (Net.Connect(fd, ip, 53) == -1) continue;
-            fixed (byte* p = query) if (Native.send(fd, p, query.Length, Native.MSG_NOSIGNAL) != query.Length) continue;
+            if (fd == -1) { Fail(Native.Errno); return; }
+            if (Net.Connect(fd, ip, 53) == -1) { Errno = Native.Errno; continue; }
+            nint sent;
+            fixed (byte* p = query) sent = Native.send(fd, p, query.Length, Native.MSG_NOSIGNAL);
+            if (sent != query.Length) { Errno = sent < 0 ? Native.Errno : Native.EIO; continue; }
             Events = Native.POLLIN;
             Deadline = Net.Now() + Rounds[round];
             return;
@@ -146,8 +195,8 @@ public sealed unsafe class Dns : IPollTask
             var ip = servers[server];
             if (ip[0] == 0 && ip[1] == 0 && ip[2] == 0 && ip[3] == 0) continue;
             fd = Net.Socket(Native.SOCK_STREAM, nonBlocking: true);
-            if (fd == -1) { Finish(null); return; }
-            if (Net.Connect(fd, ip, 53) == -1 && Native.Errno != Native.EINPROGRESS) continue;
+            if (fd == -1) { Fail(Native.Errno); return; }
+            if (Net.Connect(fd, ip, 53) == -1 && Native.Errno != Native.EINPROGRESS) { Errno = Native.Errno; continue; }
             tcpOut = 0; tcpGot = 0; tcpLen = -1;
             tcpIn = new byte[2];
             Events = Native.POLLOUT;
@@ -162,7 +211,7 @@ public sealed unsafe class Dns : IPollTask
         if (revents == 0)
         {
             if (Net.Now() < Deadline) return;
-            if (tcp) NextTcp(); else NextUdp();
+            Retry(Native.ETIMEDOUT);
             return;
         }
         if (tcp) StepTcp(); else StepUdp();
@@ -177,9 +226,12 @@ public sealed unsafe class Dns : IPollTask
         {
             int e = Native.Errno;
             if (e == Native.EAGAIN || e == Native.EINTR) return;
-            NextUdp();
+            // In the third round djb waits out a refusal: the server may be starting up.
+            if (e == Native.ECONNREFUSED && round == 2) Errno = e;
+            else Retry(e);
             return;
         }
+        if (r > 512) return; // more than djb's buffer holds: not an answer to him
         var packet = buf.AsSpan(0, (int)r);
         if (!Matches(packet)) return;
         if ((packet[2] & 2) != 0)
@@ -189,14 +241,15 @@ public sealed unsafe class Dns : IPollTask
             NextTcp();
             return;
         }
-        Accept(packet.ToArray(), udp: true);
+        Accept(packet.ToArray());
     }
 
-    void Accept(byte[] packet, bool udp)
+    void Accept(byte[] packet)
     {
         int rcode = packet[3] & 15;
-        if (rcode != 0 && rcode != 3) { if (udp) NextUdp(); else NextTcp(); return; }
-        Finish(packet);
+        if (rcode == 0 || rcode == 3) Finish(packet);
+        else if (!tcp && round == 2) Errno = Native.EAGAIN; // as for a refusal, wait for a better answer
+        else Retry(Native.EAGAIN);
     }
 
     bool Matches(ReadOnlySpan<byte> packet)
@@ -204,12 +257,19 @@ public sealed unsafe class Dns : IPollTask
         if (packet.Length < query.Length) return false;
         if (packet[0] != query[0] || packet[1] != query[1] || (packet[2] & 0x80) == 0) return false;
         if (packet[4] != 0 || packet[5] != 1) return false;
-        for (int i = 12; i < query.Length; i++)
+        return CaseEqual(packet.Slice(12, query.Length - 12), query.AsSpan(12));
+    }
+
+    /// <summary>djb's case_diffb == 0: equal but for the case of ASCII letters.</summary>
+    public static bool CaseEqual(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    {
+        if (a.Length != b.Length) return false;
+        for (int i = 0; i < a.Length; i++)
         {
-            byte a = packet[i], b = query[i];
-            if (a >= 'A' && a <= 'Z') a += 32;
-            if (b >= 'A' && b <= 'Z') b += 32;
-            if (a != b) return false;
+            byte x = a[i], y = b[i];
+            if (x >= 'A' && x <= 'Z') x += 32;
+            if (y >= 'A' && y <= 'Z') y += 32;
+            if (x != y) return false;
         }
         return true;
     }
@@ -218,13 +278,14 @@ public sealed unsafe class Dns : IPollTask
     {
         if (Events == Native.POLLOUT)
         {
-            if (tcpOut == 0 && Net.SocketError(fd) != 0) { NextTcp(); return; }
+            int err = tcpOut == 0 ? Net.SocketError(fd) : 0;
+            if (err != 0) { Retry(err); return; }
             var msg = new byte[query.Length + 2];
             msg[0] = (byte)(query.Length >> 8); msg[1] = (byte)query.Length;
             query.CopyTo(msg, 2);
             nint w;
             fixed (byte* p = msg) w = Native.send(fd, p + tcpOut, msg.Length - tcpOut, Native.MSG_NOSIGNAL);
-            if (w < 0) { if (Native.Errno != Native.EAGAIN) NextTcp(); return; }
+            if (w < 0) { if (Native.Errno != Native.EAGAIN) Retry(Native.Errno); return; }
             tcpOut += (int)w;
             if (tcpOut == msg.Length) Events = Native.POLLIN;
             return;
@@ -232,19 +293,19 @@ public sealed unsafe class Dns : IPollTask
         nint r;
         fixed (byte* p = tcpIn) r = Native.recv(fd, p + tcpGot, tcpIn.Length - tcpGot, 0);
         if (r < 0 && (Native.Errno == Native.EAGAIN || Native.Errno == Native.EINTR)) return;
-        if (r <= 0) { NextTcp(); return; }
+        if (r <= 0) { Retry(r < 0 ? Native.Errno : Native.EIO); return; }
         tcpGot += (int)r;
         if (tcpGot < tcpIn.Length) return;
         if (tcpLen < 0)
         {
             tcpLen = tcpIn[0] << 8 | tcpIn[1];
-            if (tcpLen < query.Length) { NextTcp(); return; }
+            if (tcpLen < query.Length) { Retry(Native.EIO); return; }
             tcpIn = new byte[tcpLen];
             tcpGot = 0;
             return;
         }
-        if (!Matches(tcpIn)) { NextTcp(); return; }
-        Accept(tcpIn, udp: false);
+        if (!Matches(tcpIn)) { Retry(Native.EIO); return; }
+        Accept(tcpIn);
     }
 
     // ---- reading answers
@@ -394,14 +455,19 @@ public sealed unsafe class Dns : IPollTask
 
     public static byte Hex(int n) => (byte)(n < 10 ? '0' + n : 'a' + n - 10);
 
-    /// <summary>djb's dns_ip4 for a host argument: see Literal, else the name's A records.
-    /// Null on temporary failure.</summary>
-    public static List<byte[]> Ip4(ReadOnlySpan<byte> name)
+    /// <summary>djb's dns_ip4 for one name: see Literal, else the name's A (or AAAA) records.
+    /// Null on temporary failure, with errno saying why: a name that cannot be sent is a
+    /// protocol error, no answer from any server a timeout.</summary>
+    public static List<byte[]> Ip(ReadOnlySpan<byte> name, int type, out int errno)
     {
+        errno = 0;
         var literal = Literal(name);
         if (literal != null) return literal;
-        var answer = Resolve(name, A);
-        return answer == null ? null : Addresses(answer, A);
+        var q = new Dns(name, type);
+        Net.Drive(q);
+        if (q.Answer != null) return Addresses(q.Answer, type);
+        errno = q.Errno;
+        return null;
     }
 
     /// <summary>As dns_ip4 reads a name made only of digits, dots and brackets: one byte per

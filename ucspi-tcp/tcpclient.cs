@@ -68,8 +68,8 @@ static unsafe class Tcpclient
         if (!Net.Port(rest[1], out int portRemote)) Die("unable to figure out port number for "u8, rest[1]);
         if (rest.Length < 3) Quiet(Usage);
 
-        var addresses = Addresses(hostname, flagIpv6);
-        if (addresses == null) Die("temporarily unable to figure out IP address for "u8, hostname, ": "u8, Native.ETIMEDOUT);
+        var addresses = Addresses(hostname, flagIpv6, out int dnsErrno);
+        if (addresses == null) Die("temporarily unable to figure out IP address for "u8, hostname, ": "u8, dnsErrno);
         if (addresses.Count == 0) Die("no IP address for "u8, hostname);
         if (addresses.Count == 1) { connTimeout[0] += connTimeout[1]; connTimeout[1] = 0; }
 
@@ -108,14 +108,14 @@ static unsafe class Tcpclient
         if (six) Exec.SetEnv([.. "TCP6"u8, .. name], value, value == null);
     }
 
-    /// <summary>An IPv6 literal, or djb's dns_ip4 (with -6 a name's AAAA records).</summary>
-    static List<byte[]> Addresses(byte[] hostname, bool ipv6)
+    /// <summary>An IPv6 literal, or the name qualified as by djb's dns_ip4_qualify (with -6
+    /// looked up as AAAA).</summary>
+    static List<byte[]> Addresses(byte[] hostname, bool ipv6, out int errno)
     {
+        errno = 0;
         if (hostname.AsSpan().IndexOf((byte)':') >= 0)
             return Net.ScanIp6(hostname, out var ip6) ? [ip6] : [];
-        if (!ipv6 || Dns.Literal(hostname) != null) return Dns.Ip4(hostname);
-        var answer = Dns.Resolve(hostname, Dns.AAAA);
-        return answer == null ? null : Dns.Addresses(answer, Dns.AAAA);
+        return DnsQualify.Addresses(hostname, ipv6 ? Dns.AAAA : Dns.A, out errno);
     }
 
     static void Quiet(Action usage)

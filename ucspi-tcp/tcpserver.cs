@@ -426,8 +426,8 @@ static unsafe class Tcpserver
     static readonly byte[][] exit100 = ["/bin/sh"u8.ToArray(), "-c"u8.ToArray(), "exit 100"u8.ToArray()];
     static readonly byte[][] exit111 = ["/bin/sh"u8.ToArray(), "-c"u8.ToArray(), "exit 111"u8.ToArray()];
 
-    /// <summary>The address to listen on: an IPv6 literal, or as djb's dns_ip4 (with -6 a name's
-    /// AAAA records).</summary>
+    /// <summary>The address to listen on: an IPv6 literal, or the name qualified as by djb's
+    /// dns_ip4_qualify (with -6 looked up as AAAA).</summary>
     static byte[] LocalAddress(byte[] hostname)
     {
         if (hostname.AsSpan().IndexOf((byte)':') >= 0)
@@ -435,14 +435,8 @@ static unsafe class Tcpserver
             if (!Net.ScanIp6(hostname, out var ip6)) Die(111, "no IP address for "u8, hostname);
             return ip6;
         }
-        List<byte[]> addresses;
-        if (flagIpv6 && Dns.Literal(hostname) == null)
-        {
-            var answer = Dns.Resolve(hostname, Dns.AAAA);
-            addresses = answer == null ? null : Dns.Addresses(answer, Dns.AAAA);
-        }
-        else addresses = Dns.Ip4(hostname);
-        if (addresses == null) Die(111, "temporarily unable to figure out IP address for "u8, hostname, ": "u8, Native.ETIMEDOUT);
+        var addresses = DnsQualify.Addresses(hostname, flagIpv6 ? Dns.AAAA : Dns.A, out int errno);
+        if (addresses == null) Die(111, "temporarily unable to figure out IP address for "u8, hostname, ": "u8, errno);
         if (addresses.Count == 0) Die(111, "no IP address for "u8, hostname);
         return addresses[0];
     }
