@@ -404,6 +404,25 @@ public sealed unsafe class Dns : IPollTask
         return answer == null ? null : Addresses(answer, A);
     }
 
+    /// <summary>ucspi-tcp-ipv6's dns_ip6 for a host argument: an IPv6 address in text form, a
+    /// dotted one (see Literal) IPv4-mapped, else the name's AAAA records, then its A records
+    /// IPv4-mapped. Null on temporary failure.</summary>
+    public static List<byte[]> Ip6(byte[] name)
+    {
+        if (name.AsSpan().IndexOf((byte)':') >= 0) return Net.ScanIp6(name, out var ip) ? [ip] : [];
+        var r = Literal(name);
+        if (r == null)
+        {
+            var six = Resolve(name, AAAA);
+            var four = six == null ? null : Resolve(name, A);
+            if (four == null) return null;
+            r = Addresses(six, AAAA);
+            r.AddRange(Addresses(four, A));
+        }
+        for (int i = 0; i < r.Count; i++) if (r[i].Length == 4) r[i] = Net.Mapped(r[i]);
+        return r;
+    }
+
     /// <summary>As dns_ip4 reads a name made only of digits, dots and brackets: one byte per
     /// dot-separated number, whole addresses only. Null for any other name.</summary>
     public static List<byte[]> Literal(ReadOnlySpan<byte> name)

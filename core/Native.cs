@@ -108,6 +108,8 @@ public static unsafe class Native
     [DllImport(C, SetLastError = true)] public static extern nint recv(int fd, byte* buf, nint n, int flags);
     [DllImport(C, SetLastError = true)] public static extern int shutdown(int fd, int how);
     [DllImport(C)] public static extern int getpid();
+    [DllImport(C)] public static extern uint if_nametoindex(byte* name);
+    [DllImport(C)] public static extern byte* if_indextoname(uint index, byte* name);
     public const int AF_INET = 2, AF_INET6 = 10, SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_NONBLOCK = 0x800,
         SOCK_CLOEXEC = 0x80000, SOL_SOCKET = 1, SO_REUSEADDR = 2, SO_ERROR = 4, IPPROTO_IP = 0, IP_OPTIONS = 4,
         IPPROTO_TCP = 6, TCP_NODELAY = 1, MSG_NOSIGNAL = 0x4000, SHUT_WR = 1, IPPROTO_IPV6 = 41, IPV6_V6ONLY = 26;
