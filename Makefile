@@ -14,7 +14,7 @@ SUPERVISION = supervise svscan svc svok svstat svscanboot
 MULTILOG = multilog
 CDB = tcprules tcprulescheck cdbmake cdbdump cdbget
 UCSPI_TCP = tcpserver rblsmtpd tcpclient recordio addcr delcr fixcrio argv0 \
-	mconnect tcpcat date@ who@ finger@ http@
+	mconnect mconnect-io tcpcat date@ who@ finger@ http@
 QMAIL = qmailctl
 COMMANDS = $(CHAINLOAD) $(SUPERVISION) $(MULTILOG) $(CDB) $(UCSPI_TCP) $(QMAIL)
 
