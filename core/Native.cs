@@ -17,6 +17,7 @@ public static unsafe class Native
     [DllImport(L)] public static extern int tk_limit_set_soft(int resource, ulong soft);
     [DllImport(L)] public static extern int tk_exec(byte* file, byte** argv, byte** envp, byte* path);
     [DllImport(L)] public static extern int tk_spawn(SpawnRequest* request, int* execError);
+    [DllImport(L)] public static extern int tk_spawn_exit(int code);
     [DllImport(L)] public static extern int tk_selfpipe();
     [DllImport(L, SetLastError = true)] public static extern int tk_signal_catch(int sig);
     [DllImport(L, SetLastError = true)] public static extern int tk_signal_set(int sig, int ignore);

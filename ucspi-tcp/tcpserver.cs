@@ -359,7 +359,7 @@ static unsafe class Tcpserver
 
         int pid;
         int execError = 0;
-        if (deny) pid = Placeholder(100);
+        if (deny) pid = Native.tk_spawn_exit(100);
         else
         {
             var env = Exec.Apply(baseEnv, changes);
@@ -430,16 +430,13 @@ static unsafe class Tcpserver
     static void Drop(Connection conn, int code, ReadOnlySpan<byte> what, ReadOnlySpan<byte> name, int errno, byte[] remoteIpText = null)
     {
         Native.close(conn.Fd);
-        int pid = Placeholder(code);
+        int pid = Native.tk_spawn_exit(code);
         if (ForkFailed(pid)) return;
         if (verbosity >= 2)
             Errors.Warn("tcpserver: pid "u8, Numbers.Text((ulong)pid), " from "u8, remoteIpText ?? Net.Text6(conn.RemoteIp, flag6));
         if (name.Length > 0) Warn(what, name, ": "u8, errno);
         else Warn(what, errno: errno);
     }
-
-    static readonly byte[][] exit100 = ["/bin/sh"u8.ToArray(), "-c"u8.ToArray(), "exit 100"u8.ToArray()];
-    static readonly byte[][] exit111 = ["/bin/sh"u8.ToArray(), "-c"u8.ToArray(), "exit 111"u8.ToArray()];
 
     /// <summary>The address to listen on, as djb's dns_ip4; a name with IPv6 addresses only
     /// is looked up as ucspi-tcp-ipv6 does.</summary>
@@ -466,7 +463,4 @@ static unsafe class Tcpserver
         if (addresses.Count == 0) Die(111, "no IP address for "u8, hostname);
         return addresses[0];
     }
-
-    static int Placeholder(int code) =>
-        Exec.Spawn(code == 100 ? exit100 : exit111, new List<byte[]>(), [], out _);
 }
