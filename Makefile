@@ -14,7 +14,7 @@ SUPERVISION = supervise svscan svc svok svstat svscanboot
 MULTILOG = multilog
 CDB = tcprules tcprulescheck cdbmake cdbdump cdbget
 UCSPI_TCP = tcpserver rblsmtpd tcpclient recordio addcr delcr fixcrio argv0 \
-	mconnect tcpcat date@ who@ finger@ http@
+	mconnect mconnect-io tcpcat date@ who@ finger@ http@
 QMAIL = qmailctl
 COMMANDS = $(CHAINLOAD) $(SUPERVISION) $(MULTILOG) $(CDB) $(UCSPI_TCP) $(QMAIL)
 
@@ -61,10 +61,20 @@ obj/probe/runtime-probe: tests/fixtures/runtime-probe.cs $(CORE) | obj
 	  { cat obj/runtime-probe.log; exit 1; }
 	@touch $@
 
+# Debian's ucspi-tcp-ipv6, the reference for the IPv6 tests, conflicts with the installed
+# ucspi-tcp: it is unpacked here instead of installed. If that fails the tests say so and fail.
+REF_IPV6 = obj/ref/ucspi-tcp-ipv6
+
 # The whole suite: xunit unit tests and black-box tests against the built commands and the
 # Debian reference binaries. Ends with "N passed, N failed".
-test: all obj/probe/runtime-probe
+test: all obj/probe/runtime-probe $(REF_IPV6)
 	@bash tests/run
+
+$(REF_IPV6): | obj
+	@rm -rf $@.tmp && mkdir -p $@.tmp
+	@cd $@.tmp && apt-get download -q ucspi-tcp-ipv6 >/dev/null 2>&1 && dpkg -x ucspi-tcp-ipv6_*.deb tree && \
+	  mv tree ../ucspi-tcp-ipv6 || echo "warning: could not fetch ucspi-tcp-ipv6 (apt-get update?)"
+	@rm -rf $@.tmp
 
 # The main job: a whole qmail service tree on the toolkit, without root (see qmail/demo).
 demo: all

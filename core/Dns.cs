@@ -470,6 +470,25 @@ public sealed unsafe class Dns : IPollTask
         return null;
     }
 
+    /// <summary>ucspi-tcp-ipv6's dns_ip6 for one name: an IPv6 address in text form, a dotted
+    /// one (see Literal) IPv4-mapped, else the name's AAAA records, then its A records
+    /// IPv4-mapped. Null on temporary failure, with errno saying why (as Ip).</summary>
+    public static List<byte[]> Ip6(ReadOnlySpan<byte> name, out int errno)
+    {
+        errno = 0;
+        if (name.IndexOf((byte)':') >= 0) return Net.ScanIp6(name, out var ip) ? [ip] : [];
+        var r = Ip(name, AAAA, out errno);
+        if (r == null) return null;
+        if (Literal(name) == null)
+        {
+            var four = Ip(name, A, out errno);
+            if (four == null) return null;
+            r.AddRange(four);
+        }
+        for (int i = 0; i < r.Count; i++) if (r[i].Length == 4) r[i] = Net.Mapped(r[i]);
+        return r;
+    }
+
     /// <summary>As dns_ip4 reads a name made only of digits, dots and brackets: one byte per
     /// dot-separated number, whole addresses only. Null for any other name.</summary>
     public static List<byte[]> Literal(ReadOnlySpan<byte> name)

@@ -12,16 +12,19 @@ namespace Toolkit;
 
 public static unsafe class DnsQualify
 {
-    /// <summary>The addresses (A, or AAAA for -6) of the first qualified name that has any;
-    /// none if no name has; null on temporary failure, with errno saying why.</summary>
-    public static List<byte[]> Addresses(ReadOnlySpan<byte> name, int type, out int errno)
+    /// <summary>The addresses of the first qualified name that has any: its A records (djb's
+    /// dns_ip4_qualify), or for ucspi-tcp-ipv6's behaviour its AAAA and A records (Dns.Ip6).
+    /// None if no name has; null on temporary failure, with errno saying why. An IPv6 address
+    /// is taken as it is: a search list's rules would append domains to it.</summary>
+    public static List<byte[]> Addresses(ReadOnlySpan<byte> name, bool ipv6, out int errno)
     {
+        if (ipv6 && name.IndexOf((byte)':') >= 0) return Dns.Ip6(name, out errno);
         var rules = Rules(out errno);
         if (rules == null) return null;
         List<byte[]> found = [];
         foreach (var candidate in Candidates(Rewrite(name, rules)))
         {
-            found = Dns.Ip(candidate, type, out errno);
+            found = ipv6 ? Dns.Ip6(candidate, out errno) : Dns.Ip(candidate, Dns.A, out errno);
             if (found == null || found.Count > 0) break;
         }
         return found;

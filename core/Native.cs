@@ -17,6 +17,7 @@ public static unsafe class Native
     [DllImport(L)] public static extern int tk_limit_set_soft(int resource, ulong soft);
     [DllImport(L)] public static extern int tk_exec(byte* file, byte** argv, byte** envp, byte* path);
     [DllImport(L)] public static extern int tk_spawn(SpawnRequest* request, int* execError);
+    [DllImport(L)] public static extern int tk_spawn_exit(int code);
     [DllImport(L)] public static extern int tk_selfpipe();
     [DllImport(L, SetLastError = true)] public static extern int tk_signal_catch(int sig);
     [DllImport(L, SetLastError = true)] public static extern int tk_signal_set(int sig, int ignore);
@@ -109,6 +110,8 @@ public static unsafe class Native
     [DllImport(C, SetLastError = true)] public static extern int shutdown(int fd, int how);
     [DllImport(C)] public static extern int getpid();
     [DllImport(C, SetLastError = true)] public static extern int gethostname(byte* name, nint len);
+    [DllImport(C)] public static extern uint if_nametoindex(byte* name);
+    [DllImport(C)] public static extern byte* if_indextoname(uint index, byte* name);
     public const int AF_INET = 2, AF_INET6 = 10, SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_NONBLOCK = 0x800,
         SOCK_CLOEXEC = 0x80000, SOL_SOCKET = 1, SO_REUSEADDR = 2, SO_ERROR = 4, IPPROTO_IP = 0, IP_OPTIONS = 4,
         IPPROTO_TCP = 6, TCP_NODELAY = 1, MSG_NOSIGNAL = 0x4000, SHUT_WR = 1, IPPROTO_IPV6 = 41, IPV6_V6ONLY = 26;

@@ -1,4 +1,4 @@
-// IPv4 sockets through raw libc calls (djb's socket_* functions), IP address text forms,
+// IPv4 and IPv6 sockets through raw libc calls (djb's socket_* functions), IP address text forms,
 // port names from /etc/services, and a monotonic millisecond clock for deadlines.
 namespace Toolkit;
 
@@ -19,8 +19,9 @@ public static unsafe class Net
     public static int Socket(int type, bool nonBlocking, bool ipv6 = false) =>
         Native.socket(ipv6 ? Native.AF_INET6 : Native.AF_INET, type | Native.SOCK_CLOEXEC | (nonBlocking ? Native.SOCK_NONBLOCK : 0), 0);
 
-    /// <summary>A sockaddr_in (4-byte ip) or sockaddr_in6 (16-byte ip); returns its length.</summary>
-    static int Fill(byte* sa, ReadOnlySpan<byte> ip, int port)
+    /// <summary>A sockaddr_in (4-byte ip) or sockaddr_in6 (16-byte ip, with the scope id of a
+    /// link-local address); returns its length.</summary>
+    static int Fill(byte* sa, ReadOnlySpan<byte> ip, int port, uint scope)
     {
         new Span<byte>(sa, 28).Clear();
         sa[2] = (byte)(port >> 8);
@@ -29,6 +30,7 @@ public static unsafe class Net
         {
             sa[0] = Native.AF_INET6;
             ip.CopyTo(new Span<byte>(sa + 8, 16));
+            *(uint*)(sa + 24) = scope;
             return 28;
         }
         sa[0] = Native.AF_INET;
@@ -36,18 +38,18 @@ public static unsafe class Net
         return 16;
     }
 
-    public static int Bind(int fd, ReadOnlySpan<byte> ip, int port, bool reuse)
+    public static int Bind(int fd, ReadOnlySpan<byte> ip, int port, bool reuse, uint scope = 0)
     {
         if (reuse) SetOption(fd, Native.SOL_SOCKET, Native.SO_REUSEADDR, 1);
         byte* sa = stackalloc byte[28];
-        return Native.bind(fd, sa, Fill(sa, ip, port));
+        return Native.bind(fd, sa, Fill(sa, ip, port, scope));
     }
 
     /// <summary>connect(2); on a non-blocking socket -1 with EINPROGRESS means "poll for POLLOUT".</summary>
-    public static int Connect(int fd, ReadOnlySpan<byte> ip, int port)
+    public static int Connect(int fd, ReadOnlySpan<byte> ip, int port, uint scope = 0)
     {
         byte* sa = stackalloc byte[28];
-        int len = Fill(sa, ip, port);
+        int len = Fill(sa, ip, port, scope);
         int r;
         do r = Native.connect(fd, sa, len); while (r == -1 && Native.Errno == Native.EINTR);
         return r;
@@ -75,15 +77,18 @@ public static unsafe class Net
         return t;
     }
 
-    public static byte[] Local(int fd, out int port) => Name(fd, out port, local: true);
-    public static byte[] Remote(int fd, out int port) => Name(fd, out port, local: false);
+    public static byte[] Local(int fd, out int port) => Name(fd, out port, out _, local: true);
+    public static byte[] Local(int fd, out int port, out uint scope) => Name(fd, out port, out scope, local: true);
+    public static byte[] Remote(int fd, out int port) => Name(fd, out port, out _, local: false);
 
-    static byte[] Name(int fd, out int port, bool local)
+    static byte[] Name(int fd, out int port, out uint scope, bool local)
     {
         byte* sa = stackalloc byte[128];
         int len = 128;
         port = 0;
+        scope = 0;
         if ((local ? Native.getsockname(fd, sa, &len) : Native.getpeername(fd, sa, &len)) == -1) return null;
+        if (sa[0] == Native.AF_INET6) scope = *(uint*)(sa + 24);
         return Read(sa, out port);
     }
 
@@ -98,6 +103,21 @@ public static unsafe class Net
     /// <summary>::ffff:a.b.c.d, an IPv4 client of a dual-stack socket.</summary>
     public static bool IsMapped(ReadOnlySpan<byte> ip16) =>
         ip16.Slice(0, 10).IndexOfAnyExcept((byte)0) < 0 && ip16[10] == 0xff && ip16[11] == 0xff;
+
+    /// <summary>The 4-byte form of an IPv4-mapped address; any other as it is.</summary>
+    public static byte[] Unmapped(byte[] ip) => ip.Length == 16 && IsMapped(ip) ? ip[12..] : ip;
+
+    /// <summary>An address for an IPv4 socket as ucspi-tcp-ipv6 gives it one (-4): IPv4-mapped ones
+    /// as IPv4, :: too to bind, ::1 as 127.0.0.1 to connect; other IPv6 addresses stay, so that
+    /// bind or connect fails as it does there ("address family not supported").</summary>
+    public static byte[] OnIpv4Socket(byte[] ip, bool connect)
+    {
+        if (ip.Length == 4 || IsMapped(ip)) return Unmapped(ip);
+        int nonzero = ip.AsSpan().IndexOfAnyExcept((byte)0);
+        if (nonzero < 0 && !connect) return new byte[4];
+        if (nonzero == 15 && ip[15] == 1 && connect) return [127, 0, 0, 1];
+        return ip;
+    }
 
     /// <summary>The IPv4-mapped form of a 4-byte address.</summary>
     public static byte[] Mapped(ReadOnlySpan<byte> ip4)
@@ -146,6 +166,25 @@ public static unsafe class Net
             }
         }
         return o.ToArray();
+    }
+
+    /// <summary>An address as ucspi-tcp-ipv6 writes it into TCPLOCALIP and the like: an IPv4 (or
+    /// IPv4-mapped) address dotted, unless forced to IPv6 text (-6); IPv6 ones in IPv6 text.</summary>
+    public static byte[] Text6(ReadOnlySpan<byte> ip, bool force6) =>
+        ip.Length == 4 && force6 ? FormatIp(Mapped(ip)) : FormatIp(ip);
+
+    /// <summary>The index of a network interface (if_nametoindex; 0 if there is none of that name).</summary>
+    public static uint InterfaceIndex(byte[] name)
+    {
+        fixed (byte* z = Args.Z(name)) return Native.if_nametoindex(z);
+    }
+
+    /// <summary>The name of interface number index, or "[unknown]" as ucspi-tcp-ipv6 writes it.</summary>
+    public static byte[] InterfaceName(uint index)
+    {
+        byte* name = stackalloc byte[16];
+        if (Native.if_indextoname(index, name) == null) return "[unknown]"u8.ToArray();
+        return new ReadOnlySpan<byte>(name, new ReadOnlySpan<byte>(name, 16).IndexOf((byte)0)).ToArray();
     }
 
     public static void SetOption(int fd, int level, int name, int value) =>

@@ -1,6 +1,6 @@
-// The copying loop of fixcrio and recordio: run a program with its stdin and stdout on pipes,
-// copy fd 0 to it and its output to fd 1, in chunks of at most 256 bytes passed through a
-// transformation, until the program's output ends.
+// The copying loop of fixcrio, recordio and mconnect-io: copy fd 0 to a peer (a program on
+// pipes, or a connection) and the peer's output to fd 1, in chunks of at most 256 bytes passed
+// through a transformation, until the peer's output ends.
 namespace Toolkit;
 
 public static unsafe class Relay
@@ -19,7 +19,13 @@ public static unsafe class Relay
         if (execError != 0) Errors.DieSys(111, execError, fatal, "unable to run "u8, argv[0], ": "u8);
         Native.close(pin[0]);
         Native.close(pout[1]);
-        int toChild = pin[1], fromChild = pout[0];
+        Loop(pin[1], pout[0], transform, atEnd);
+    }
+
+    /// <summary>Copies fd 0 to toChild (closed when fd 0 ends) and fromChild to fd 1; exits 0
+    /// when fromChild ends. transform and atEnd as for Run.</summary>
+    public static void Loop(int toChild, int fromChild, Func<byte[], bool, byte[]> transform, Action<bool> atEnd)
+    {
         bool inputOpen = true;
         var buf = new byte[256];
         var fds = stackalloc Native.PollFd[2];
@@ -50,7 +56,9 @@ public static unsafe class Relay
             do r = Native.read(from, p, buf.Length); while (r == -1 && Native.Errno == Native.EINTR);
         if (r <= 0) return false;
         var data = transform(buf.AsSpan(0, (int)r).ToArray(), toChild);
-        new Output(to, 1).Put(data);
+        var o = new Output(to, 256);
+        o.Put(data);
+        o.Flush();
         return true;
     }
 }

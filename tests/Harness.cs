@@ -42,6 +42,15 @@ public static class Harness
         throw new FileNotFoundException($"reference binary {name} not installed (apt-get install daemontools ucspi-tcp)");
     }
 
+    /// <summary>Path of a binary of Debian's ucspi-tcp-ipv6, which make test unpacks under obj/ref
+    /// (the package conflicts with ucspi-tcp). Missing, it fails the test.</summary>
+    public static string TheirsIpv6(string name)
+    {
+        var p = Path.Combine(Root, "obj", "ref", "ucspi-tcp-ipv6", "usr", "bin", name);
+        if (!File.Exists(p)) throw new FileNotFoundException($"{p} is missing: make test unpacks Debian's ucspi-tcp-ipv6 there (apt-get download ucspi-tcp-ipv6)");
+        return p;
+    }
+
     public static Result Run(string exe, IEnumerable<string> args, string stdin = null, string cwd = null,
         IDictionary<string, string> env = null, bool clearEnv = false, int timeoutMs = 20000, byte[] stdinBytes = null)
     {

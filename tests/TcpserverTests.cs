@@ -235,22 +235,6 @@ public class TcpserverTests : IClassFixture<TcpserverDns>
     }
 
     [Fact]
-    public void Ipv6ClientsGetTcp6AndMappedClientsKeepTcp()
-    {
-        using var s = new Server(Ours("tcpserver"), "-v -6 -R -H -l0", Dump, Env(), host: "0");
-        var six = Server.Exchange(new System.Net.IPEndPoint(System.Net.IPAddress.IPv6Loopback, s.Port));
-        Assert.Contains("PROTO=TCP6\n", six);
-        Assert.Contains("TCP6REMOTEIP=::1\n", six);
-        Assert.Contains("TCPREMOTEIP=::1\n", six);
-        Assert.True(s.WaitLog(" from ::1\n"), s.Log);
-        Assert.Matches(@"tcpserver: ok \d+ 0:::1:\d+ :::1::\d+\n", s.Log);
-        var four = Server.Exchange(s.Port);
-        Assert.Contains("PROTO=TCP\n", four);
-        Assert.Contains("TCPREMOTEIP=127.0.0.1\n", four);
-        Assert.Contains("TCP6REMOTEIP=::ffff:127.0.0.1\n", four);
-    }
-
-    [Fact]
     public void Ipv6RulesAndAddressText()
     {
         using var d = new TempDir();

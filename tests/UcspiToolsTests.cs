@@ -22,6 +22,7 @@ public class UcspiToolsTests
     [InlineData("delcr", "", "a\r\r\nb\rc\r\n\r")]
     [InlineData("delcr", "", "x\r")]
     [InlineData("fixcrio", "cat", "a\nb\r\n\nc")]
+    [InlineData("fixcrio", "cat", "x")]
     [InlineData("fixcrio", "", "")]
     [InlineData("fixcrio", "/nonexistent", "")]
     [InlineData("argv0", "sh foo -c 'echo $0 $1' bar", "")]
@@ -62,8 +63,45 @@ public class UcspiToolsTests
     {
         using var s = new Server(Ours("tcpserver"), "-R -H -l0", "echo six", host: "::1");
         var r = Sh($"{Ours("tcpclient")} -v -RHl0 ::1 {s.Port} sh -c 'cat <&6; env | grep -E \"^(PROTO|TCP6?REMOTEIP)=\" | sort'");
-        Assert.Equal("six\nPROTO=TCP6\nTCP6REMOTEIP=::1\nTCPREMOTEIP=::1\n", r.Out);
+        Assert.Equal("six\nPROTO=TCP6\nTCPREMOTEIP=::1\n", r.Out);
         Assert.Equal($"tcpclient: connected to ::1 port {s.Port}\n", r.Err);
+    }
+
+    /// <summary>mconnect-io under tcpclient, ours and Debian's: what the server received (dumped
+    /// by od), whether it saw the end of input (it must not: only fd 7 is closed), and what came
+    /// back, as bytes.</summary>
+    [Fact]
+    public void MconnectIoMatchesDebian()
+    {
+        using var s = new Server(Ours("tcpserver"), "-R -H -l0",
+            "sh -c 'echo 220 hi; head -c 12 | od -c; timeout 1 cat; echo \"cat $?\"'");
+        var input = new byte[] { (byte)'a', 10, (byte)'b', 13, 10, (byte)'c', 0, 255, 10 };
+        Result Io(string io) => Run(Ours("tcpclient"), ["-RHl0", "127.0.0.1", s.Port.ToString(), io], stdinBytes: input);
+        var theirs = Io(Theirs("mconnect-io"));
+        Assert.EndsWith("cat 124\n", theirs.Out);
+        var ours = Io(Ours("mconnect-io"));
+        Assert.Equal(theirs.OutBytes, ours.OutBytes);
+        Assert.Equal(theirs.ToString(), ours.ToString());
+    }
+
+    /// <summary>The server closes first while stdin stays open: both exit 0 at once.</summary>
+    [Fact]
+    public void MconnectIoEndsWhenTheServerCloses()
+    {
+        using var s = new Server(Ours("tcpserver"), "-R -H -l0", "sh -c 'printf \"bye\\r\\n\"'");
+        foreach (var io in new[] { Theirs("mconnect-io"), Ours("mconnect-io") })
+        {
+            var psi = new System.Diagnostics.ProcessStartInfo(Ours("tcpclient"), ["-RHl0", "127.0.0.1", s.Port.ToString(), io])
+            {
+                RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false,
+            };
+            using var p = System.Diagnostics.Process.Start(psi)!;
+            var output = p.StandardOutput.ReadToEndAsync();
+            Assert.True(p.WaitForExit(10000), io);
+            Assert.Equal(0, p.ExitCode);
+            Assert.Equal("bye\r\n", output.Result);
+            p.StandardInput.Close();
+        }
     }
 
     [Fact]

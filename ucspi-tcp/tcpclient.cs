@@ -7,8 +7,14 @@ static unsafe class Tcpclient
 {
     static ReadOnlySpan<byte> Fatal => "tcpclient: fatal: "u8;
     static int verbosity = 1;
+    // ucspi-tcp-ipv6's behaviour (see docs/tcpclient.md) once one of its options or an IPv6
+    // address is given; without them everything is 0.88's IPv4 tcpclient.
+    static bool ipv6Mode, flag4, flag6;
+    static uint netif;
 
-    static void Usage() => Errors.Die(100, "tcpclient: usage: tcpclient [ -hHrRdDqQv ] [ -i localip ] [ -p localport ] [ -T timeoutconn ] [ -l localname ] [ -t timeoutinfo ] host port program"u8);
+    static void Usage() => Errors.Die(100, ipv6Mode
+        ? "tcpclient: usage: tcpclient [ -46hHrRdDqQv ] [ -i localip ] [ -p localport ] [ -T timeoutconn ] [ -l localname ] [ -t timeoutinfo ] [ -I interface ] host port program"u8
+        : "tcpclient: usage: tcpclient [ -hHrRdDqQv ] [ -i localip ] [ -p localport ] [ -T timeoutconn ] [ -l localname ] [ -t timeoutinfo ] host port program"u8);
 
     static void Die(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b = default, ReadOnlySpan<byte> c = default, int errno = -1)
     {
@@ -23,12 +29,12 @@ static unsafe class Tcpclient
     static int Main()
     {
         var argv = Args.Argv;
-        bool flagDelay = true, flagRemoteHost = true, flagRemoteInfo = true, flagIpv6 = false;
+        bool flagDelay = true, flagRemoteHost = true, flagRemoteInfo = true;
         ulong infoTimeout = 26, portLocal = 0;
         var connTimeout = new ulong[] { 2, 58 };
         byte[] forceLocal = null;
-        byte[] ipLocal = null;
-        var opt = new Getopt(argv, "dDvqQhHrRi:p:t:T:l:46");
+        byte[] ipLocal = null, ipLocalText = null;
+        var opt = new Getopt(argv, "dDvqQhHrRi:p:t:T:l:46I:");
         int c;
         while ((c = opt.Next()) != Getopt.Done)
         {
@@ -51,11 +57,12 @@ static unsafe class Tcpclient
                     Numbers.ScanULong(opt.Arg.AsSpan(j), out connTimeout[1]);
                     break;
                 case 'i':
-                    ipLocal = new byte[4];
-                    if (Net.ScanIp4(opt.Arg, ipLocal) == 0 && !Net.ScanIp6(opt.Arg, out ipLocal)) Usage();
+                    ipLocalText = opt.Arg;
+                    if (opt.Arg.AsSpan().IndexOf((byte)':') >= 0) ipv6Mode = true;
                     break;
-                case '4': flagIpv6 = false; break;
-                case '6': flagIpv6 = true; break;
+                case '4': flag4 = ipv6Mode = true; break;
+                case '6': flag6 = ipv6Mode = true; break;
+                case 'I': netif = Net.InterfaceIndex(opt.Arg); ipv6Mode = true; break;
                 case 'p': Numbers.ScanULong(opt.Arg, out portLocal); break;
                 default: Usage(); break;
             }
@@ -63,12 +70,21 @@ static unsafe class Tcpclient
         var rest = argv[opt.Index..];
         if (rest.Length < 1) Quiet(Usage);
         var hostname = rest[0];
-        if (hostname.Length == 0 || hostname.AsSpan().SequenceEqual("0"u8)) hostname = flagIpv6 ? "::1"u8.ToArray() : "127.0.0.1"u8.ToArray();
+        if (hostname.AsSpan().IndexOf((byte)':') >= 0) ipv6Mode = true;
+        if (ipLocalText != null) ipLocal = LocalIp(ipLocalText);
+        if (hostname.Length == 0 || hostname.AsSpan().SequenceEqual("0"u8))
+            hostname = ipv6Mode && !flag4 ? "::1"u8.ToArray() : "127.0.0.1"u8.ToArray();
         if (rest.Length < 2) Quiet(Usage);
         if (!Net.Port(rest[1], out int portRemote)) Die("unable to figure out port number for "u8, rest[1]);
         if (rest.Length < 3) Quiet(Usage);
 
-        var addresses = Addresses(hostname, flagIpv6, out int dnsErrno);
+        var addresses = DnsQualify.Addresses(hostname, ipv6Mode, out int dnsErrno);
+        // A name with IPv6 addresses only is looked up as ucspi-tcp-ipv6 does.
+        if (addresses is { Count: 0 } && !ipv6Mode)
+        {
+            ipv6Mode = true;
+            addresses = DnsQualify.Addresses(hostname, true, out dnsErrno);
+        }
         if (addresses == null) Die("temporarily unable to figure out IP address for "u8, hostname, ": "u8, dnsErrno);
         if (addresses.Count == 0) Die("no IP address for "u8, hostname);
         if (addresses.Count == 1) { connTimeout[0] += connTimeout[1]; connTimeout[1] = 0; }
@@ -79,18 +95,17 @@ static unsafe class Tcpclient
         if (ipLocal == null) Die("unable to get local address: "u8, errno: Native.Errno);
         var ipRemote = Net.Remote(s, out portRemote);
         if (ipRemote == null) Die("unable to get remote address: "u8, errno: Native.Errno);
-        bool six = ipRemote.Length == 16;
-        Exec.SetEnv("PROTO"u8, six ? "TCP6"u8 : "TCP"u8);
-        Set(six, "LOCALPORT"u8, Numbers.Text((ulong)localPort));
-        Set(six, "LOCALIP"u8, Net.FormatIp(ipLocal));
-        Set(six, "LOCALHOST"u8, forceLocal ?? HostName(ipLocal));
+        Exec.SetEnv("PROTO"u8, ipRemote.Length == 16 || flag6 ? "TCP6"u8 : "TCP"u8);
+        Set("TCPLOCALPORT"u8, Numbers.Text((ulong)localPort));
+        Set("TCPLOCALIP"u8, Net.Text6(ipLocal, flag6));
+        Set("TCPLOCALHOST"u8, forceLocal ?? HostName(ipLocal));
         var portText = Numbers.Text((ulong)portRemote);
-        var ipText = Net.FormatIp(ipRemote);
-        Set(six, "REMOTEPORT"u8, portText);
-        Set(six, "REMOTEIP"u8, ipText);
+        var ipText = Net.Text6(ipRemote, flag6);
+        Set("TCPREMOTEPORT"u8, portText);
+        Set("TCPREMOTEIP"u8, ipText);
         if (verbosity >= 2) Errors.Warn("tcpclient: connected to "u8, ipText, " port "u8, portText);
-        Set(six, "REMOTEHOST"u8, flagRemoteHost ? HostName(ipRemote) : null);
-        Set(six, "REMOTEINFO"u8, flagRemoteInfo ? Ident.Lookup(ipLocal, localPort, ipRemote, portRemote, (int)Math.Min(infoTimeout, int.MaxValue / 1000)) : null);
+        Set("TCPREMOTEHOST"u8, flagRemoteHost ? HostName(ipRemote) : null);
+        Set("TCPREMOTEINFO"u8, flagRemoteInfo ? Ident.Lookup(ipLocal, localPort, ipRemote, portRemote, (int)Math.Min(infoTimeout, int.MaxValue / 1000)) : null);
 
         if (s != 6 && Native.dup2(s, 6) == -1) Die("unable to set up descriptor 6: "u8, errno: Native.Errno);
         if (s == 6) Native.fcntl(6, Native.F_SETFD, 0);
@@ -101,21 +116,17 @@ static unsafe class Tcpclient
         return 111;
     }
 
-    /// <summary>TCPNAME=value (unset when null), and TCP6NAME too for an IPv6 connection.</summary>
-    static void Set(bool six, ReadOnlySpan<byte> name, byte[] value)
-    {
-        Exec.SetEnv([.. "TCP"u8, .. name], value, value == null);
-        if (six) Exec.SetEnv([.. "TCP6"u8, .. name], value, value == null);
-    }
+    /// <summary>NAME=value, or NAME unset when value is null.</summary>
+    static void Set(ReadOnlySpan<byte> name, byte[] value) => Exec.SetEnv(name, value, value == null);
 
-    /// <summary>An IPv6 literal, or the name qualified as by djb's dns_ip4_qualify (with -6
-    /// looked up as AAAA).</summary>
-    static List<byte[]> Addresses(byte[] hostname, bool ipv6, out int errno)
+    /// <summary>The -i address: dotted (djb's ip4_scan, which reads a prefix), or with
+    /// ucspi-tcp-ipv6's options an IPv6 address.</summary>
+    static byte[] LocalIp(byte[] text)
     {
-        errno = 0;
-        if (hostname.AsSpan().IndexOf((byte)':') >= 0)
-            return Net.ScanIp6(hostname, out var ip6) ? [ip6] : [];
-        return DnsQualify.Addresses(hostname, ipv6 ? Dns.AAAA : Dns.A, out errno);
+        var ip = new byte[4];
+        if (Net.ScanIp4(text, ip) != 0) return ip;
+        if (!ipv6Mode || !Net.ScanIp6(text, out ip)) Usage();
+        return ip;
     }
 
     static void Quiet(Action usage)
@@ -139,10 +150,13 @@ static unsafe class Tcpclient
             var more = new List<byte[]>();
             foreach (var ip in addresses)
             {
-                int s = Net.Socket(Native.SOCK_STREAM, nonBlocking: true, ipv6: ip.Length == 16);
+                bool six = ip.Length == 16 && !flag4;
+                int s = Net.Socket(Native.SOCK_STREAM, nonBlocking: true, six);
                 if (s == -1) Die("unable to create socket: "u8, errno: Native.Errno);
-                if (Net.Bind(s, ipLocal ?? new byte[ip.Length], portLocal, reuse: false) == -1) Die("unable to bind socket: "u8, errno: Native.Errno);
-                int err = TimeoutConnect(s, ip, port, timeouts[loop]);
+                var local = ipLocal ?? new byte[ip.Length];
+                if (six && local.Length == 4) local = Net.Mapped(local);
+                if (Net.Bind(s, six ? local : Net.OnIpv4Socket(local, connect: false), portLocal, reuse: false, netif) == -1) Die("unable to bind socket: "u8, errno: Native.Errno);
+                int err = TimeoutConnect(s, six ? ip : Net.OnIpv4Socket(ip, connect: true), port, timeouts[loop]);
                 if (err == 0)
                 {
                     Native.fcntl(s, 4 /* F_SETFL */, 0);
@@ -151,7 +165,7 @@ static unsafe class Tcpclient
                 Native.close(s);
                 if (loop == 0 && timeouts[1] != 0 && err == Native.ETIMEDOUT) more.Add(ip);
                 else if (verbosity > 0)
-                    Errors.WarnSys(err, "tcpclient: unable to connect to "u8, Net.FormatIp(ip), " port "u8, Numbers.Text((ulong)port), ": "u8);
+                    Errors.WarnSys(err, "tcpclient: unable to connect to "u8, Net.FormatIp(Net.Unmapped(ip)), " port "u8, Numbers.Text((ulong)port), ": "u8);
             }
             addresses = more;
         }
@@ -161,7 +175,7 @@ static unsafe class Tcpclient
 
     static int TimeoutConnect(int s, byte[] ip, int port, ulong seconds)
     {
-        if (Net.Connect(s, ip, port) == 0) return 0;
+        if (Net.Connect(s, ip, port, netif) == 0) return 0;
         if (Native.Errno != Native.EINPROGRESS) return Native.Errno;
         var pfd = new Native.PollFd { Fd = s, Events = Native.POLLOUT };
         long deadline = Net.Now() + (long)Math.Min(seconds, int.MaxValue / 1000) * 1000;

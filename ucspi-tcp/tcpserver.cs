@@ -19,7 +19,11 @@ static unsafe class Tcpserver
     static bool flagQuietErrors;
     static ulong limit = 40, backlog = 20, timeout = 26, uid, gid;
     static bool flagAllowNoRules, flagDelay = true, flagParanoid, flagKillOpts = true, flagRemoteHost = true,
-        flagRemoteInfo = true, flag1, flagIpv6, ipv6Socket;
+        flagRemoteInfo = true, flag1;
+    // ucspi-tcp-ipv6's behaviour (see docs/tcpserver.md) once one of its options or an IPv6
+    // address is given; without them everything is 0.88's IPv4 tcpserver.
+    static bool ipv6Mode, flag4, flag6;
+    static uint netif;
     static byte[] rulesFile, banner = [], localHostOption;
     static byte[] localPortText;
     static byte[][] program;
@@ -32,6 +36,7 @@ static unsafe class Tcpserver
         public int Fd;
         public byte[] RemoteIp, LocalIp;
         public int RemotePort, LocalPort;
+        public uint Scope;
         public Dns LocalPtr, RemotePtr, RemoteA;
         public Ident Ident;
         public byte[] RemoteName;
@@ -48,7 +53,9 @@ static unsafe class Tcpserver
     static void Usage()
     {
         if (!flagQuietErrors)
-            Errors.Warn("tcpserver: usage: tcpserver [ -1UXpPhHrRoOdDqQv ] [ -c limit ] [ -x rules.cdb ] [ -B banner ] [ -g gid ] [ -u uid ] [ -b backlog ] [ -l localname ] [ -t timeout ] host port program"u8);
+            Errors.Warn(ipv6Mode
+                ? "tcpserver: usage: tcpserver [ -461UXpPhHrRoOdDqQv ] [ -c limit ] [ -x rules.cdb ] [ -B banner ] [ -g gid ] [ -u uid ] [ -b backlog ] [ -l localname ] [ -t timeout ] [ -I interface ] host port program"u8
+                : "tcpserver: usage: tcpserver [ -1UXpPhHrRoOdDqQv ] [ -c limit ] [ -x rules.cdb ] [ -B banner ] [ -g gid ] [ -u uid ] [ -b backlog ] [ -l localname ] [ -t timeout ] host port program"u8);
         Errors.Exit(100);
     }
 
@@ -72,7 +79,7 @@ static unsafe class Tcpserver
     static int Main()
     {
         var argv = Args.Argv;
-        var opt = new Getopt(argv, "dDvqQhHrR1UXx:t:u:g:l:b:B:c:pPoO46");
+        var opt = new Getopt(argv, "dDvqQhHrR1UXx:t:u:g:l:b:B:c:pPoO46I:");
         int c;
         while ((c = opt.Next()) != Getopt.Done)
         {
@@ -107,8 +114,9 @@ static unsafe class Tcpserver
                 case 'g': Numbers.ScanULong(opt.Arg, out gid); break;
                 case 'l': localHostOption = opt.Arg; break;
                 case '1': flag1 = true; break;
-                case '4': flagIpv6 = false; break;
-                case '6': flagIpv6 = true; break;
+                case '4': flag4 = ipv6Mode = true; break;
+                case '6': flag6 = ipv6Mode = true; break;
+                case 'I': netif = Net.InterfaceIndex(opt.Arg); ipv6Mode = true; break;
                 default: Usage(); break;
             }
         }
@@ -116,7 +124,7 @@ static unsafe class Tcpserver
         var rest = argv[opt.Index..];
         if (rest.Length < 1) Usage();
         var hostname = rest[0];
-        if (hostname.Length == 0 || hostname.AsSpan().SequenceEqual("0"u8)) hostname = flagIpv6 ? "::"u8.ToArray() : "0.0.0.0"u8.ToArray();
+        if (hostname.AsSpan().IndexOf((byte)':') >= 0) ipv6Mode = true;
         if (rest.Length < 2) Usage();
         if (!Net.Port(rest[1], out int localPort)) Die(111, "unable to figure out port number for "u8, rest[1]);
         if (rest.Length < 3) Usage();
@@ -127,12 +135,14 @@ static unsafe class Tcpserver
         Native.tk_signal_catch(Native.SIGTERM);
         Native.tk_signal_set(Native.SIGPIPE, 1);
 
-        var localIp = LocalAddress(hostname);
-        ipv6Socket = localIp.Length == 16;
-        int s = Net.Socket(Native.SOCK_STREAM, nonBlocking: true, ipv6Socket);
+        var localIp = ipv6Mode ? LocalAddress6(hostname) : LocalAddress(hostname);
+        // As ucspi-tcp-ipv6: -4 or an IPv4 address make an IPv4 socket.
+        bool socket6 = localIp.Length == 16 && !flag4 && !Net.IsMapped(localIp);
+        if (!socket6) localIp = Net.OnIpv4Socket(localIp, connect: false);
+        int s = Net.Socket(Native.SOCK_STREAM, nonBlocking: true, socket6);
         if (s == -1) Die(111, "unable to create socket: "u8, errno: Native.Errno);
-        if (ipv6Socket) Net.SetOption(s, Native.IPPROTO_IPV6, Native.IPV6_V6ONLY, 0);
-        if (Net.Bind(s, localIp, localPort, reuse: true) == -1) Die(111, "unable to bind: "u8, errno: Native.Errno);
+        if (socket6) Net.SetOption(s, Native.IPPROTO_IPV6, Native.IPV6_V6ONLY, 0);
+        if (Net.Bind(s, localIp, localPort, reuse: true, netif) == -1) Die(111, "unable to bind: "u8, errno: Native.Errno);
         if (Net.Local(s, out localPort) == null) Die(111, "unable to get local address: "u8, errno: Native.Errno);
         if (Native.listen(s, (int)backlog) == -1) Die(111, "unable to listen: "u8, errno: Native.Errno);
         if (gid != 0 && Accounts.SetGid((uint)gid) == -1) Die(111, "unable to set gid: "u8, errno: Native.Errno);
@@ -254,7 +264,7 @@ static unsafe class Tcpserver
             o.Put(banner);
             if (!o.Flush()) { Drop(conn, 111, "unable to print banner: "u8, default, o.Errno); return; }
         }
-        conn.LocalIp = Net.Local(t, out conn.LocalPort);
+        conn.LocalIp = Net.Local(t, out conn.LocalPort, out conn.Scope);
         if (conn.LocalIp == null) { Drop(conn, 111, "unable to get local address: "u8, default, Native.Errno); return; }
         if (localHostOption == null) conn.LocalPtr = new Dns(Dns.ReverseName(conn.LocalIp), Dns.PTR);
         if (flagRemoteHost) conn.RemotePtr = new Dns(Dns.ReverseName(conn.RemoteIp), Dns.PTR);
@@ -275,13 +285,13 @@ static unsafe class Tcpserver
             {
                 var literal = Dns.Literal(name);
                 if (literal != null) { if (!Contains(literal, conn.RemoteIp)) name = null; }
-                else conn.RemoteA = new Dns(name, Dns.A);
+                else conn.RemoteA = new Dns(name, conn.RemoteIp.Length == 16 ? Dns.AAAA : Dns.A);
             }
             conn.RemoteName = name ?? [];
         }
         if (conn.RemoteA is { Done: true })
         {
-            if (!Contains(Dns.Addresses(conn.RemoteA.Answer, Dns.A), conn.RemoteIp)) conn.RemoteName = [];
+            if (!Contains(Dns.Addresses(conn.RemoteA.Answer, conn.RemoteIp.Length == 16 ? Dns.AAAA : Dns.A), conn.RemoteIp)) conn.RemoteName = [];
             conn.RemoteA = null;
         }
         foreach (var _ in conn.Tasks()) return false;
@@ -305,13 +315,13 @@ static unsafe class Tcpserver
         }
         byte[] remoteHost = conn.RemoteName is { Length: > 0 } ? conn.RemoteName : null;
         byte[] remoteInfo = conn.Ident?.Info;
-        var localIpText = Net.FormatIp(conn.LocalIp);
-        var remoteIpText = Net.FormatIp(conn.RemoteIp);
-        bool native6 = conn.RemoteIp.Length == 16;
+        var localIpText = Net.Text6(conn.LocalIp, flag6);
+        var remoteIpText = Net.Text6(conn.RemoteIp, flag6);
+        bool tcp6 = conn.RemoteIp.Length == 16 || flag6;
         var remotePortText = Numbers.Text((ulong)conn.RemotePort);
         var changes = new List<byte[]>
         {
-            Exec.Change("PROTO"u8, native6 ? "TCP6"u8 : "TCP"u8),
+            Exec.Change("PROTO"u8, tcp6 ? "TCP6"u8 : "TCP"u8),
             Exec.Change("TCPLOCALIP"u8, localIpText),
             Exec.Change("TCPLOCALPORT"u8, localPortText),
             Exec.Change("TCPLOCALHOST"u8, localHost, localHost == null),
@@ -320,12 +330,17 @@ static unsafe class Tcpserver
             Exec.Change("TCPREMOTEHOST"u8, remoteHost, remoteHost == null),
             Exec.Change("TCPREMOTEINFO"u8, remoteInfo, remoteInfo == null),
         };
-        if (ipv6Socket)
+        // ucspi-tcp-ipv6 sets the TCP6 variables for IPv4 clients too (their addresses
+        // IPv4-mapped), and TCP6INTERFACE only for an IPv6 connection with a scope (link-local).
+        var localIp6Text = Net.Text6(conn.LocalIp, true);
+        var remoteIp6Text = Net.Text6(conn.RemoteIp, true);
+        if (ipv6Mode)
         {
-            changes.Add(Exec.Change("TCP6LOCALIP"u8, native6 ? localIpText : Net.FormatIp(Net.Mapped(conn.LocalIp))));
+            changes.Add(Exec.Change("TCP6LOCALIP"u8, localIp6Text));
             changes.Add(Exec.Change("TCP6LOCALPORT"u8, localPortText));
             changes.Add(Exec.Change("TCP6LOCALHOST"u8, localHost, localHost == null));
-            changes.Add(Exec.Change("TCP6REMOTEIP"u8, native6 ? remoteIpText : Net.FormatIp(Net.Mapped(conn.RemoteIp))));
+            if (tcp6 && conn.Scope != 0) changes.Add(Exec.Change("TCP6INTERFACE"u8, Net.InterfaceName(conn.Scope)));
+            changes.Add(Exec.Change("TCP6REMOTEIP"u8, remoteIp6Text));
             changes.Add(Exec.Change("TCP6REMOTEPORT"u8, remotePortText));
             changes.Add(Exec.Change("TCP6REMOTEHOST"u8, remoteHost, remoteHost == null));
             changes.Add(Exec.Change("TCP6REMOTEINFO"u8, remoteInfo, remoteInfo == null));
@@ -344,7 +359,7 @@ static unsafe class Tcpserver
 
         int pid;
         int execError = 0;
-        if (deny) pid = Placeholder(100);
+        if (deny) pid = Native.tk_spawn_exit(100);
         else
         {
             var env = Exec.Apply(baseEnv, changes);
@@ -361,10 +376,10 @@ static unsafe class Tcpserver
             Safe(line, deny ? "deny"u8 : "ok"u8);
             line.Add((byte)' '); Safe(line, pidText);
             line.Add((byte)' '); if (localHost != null) Safe(line, localHost);
-            line.Add((byte)':'); Safe(line, localIpText, ipv6Socket);
+            line.Add((byte)':'); Safe(line, ipv6Mode ? localIp6Text : localIpText, ipv6Mode);
             line.Add((byte)':'); Safe(line, localPortText);
             line.Add((byte)' '); if (remoteHost != null) Safe(line, remoteHost);
-            line.Add((byte)':'); Safe(line, remoteIpText, ipv6Socket);
+            line.Add((byte)':'); Safe(line, ipv6Mode ? remoteIp6Text : remoteIpText, ipv6Mode);
             line.Add((byte)':'); if (remoteInfo != null) Safe(line, remoteInfo);
             line.Add((byte)':'); Safe(line, remotePortText);
             Errors.Warn(line.ToArray());
@@ -415,32 +430,37 @@ static unsafe class Tcpserver
     static void Drop(Connection conn, int code, ReadOnlySpan<byte> what, ReadOnlySpan<byte> name, int errno, byte[] remoteIpText = null)
     {
         Native.close(conn.Fd);
-        int pid = Placeholder(code);
+        int pid = Native.tk_spawn_exit(code);
         if (ForkFailed(pid)) return;
         if (verbosity >= 2)
-            Errors.Warn("tcpserver: pid "u8, Numbers.Text((ulong)pid), " from "u8, remoteIpText ?? Net.FormatIp(conn.RemoteIp));
+            Errors.Warn("tcpserver: pid "u8, Numbers.Text((ulong)pid), " from "u8, remoteIpText ?? Net.Text6(conn.RemoteIp, flag6));
         if (name.Length > 0) Warn(what, name, ": "u8, errno);
         else Warn(what, errno: errno);
     }
 
-    static readonly byte[][] exit100 = ["/bin/sh"u8.ToArray(), "-c"u8.ToArray(), "exit 100"u8.ToArray()];
-    static readonly byte[][] exit111 = ["/bin/sh"u8.ToArray(), "-c"u8.ToArray(), "exit 111"u8.ToArray()];
-
-    /// <summary>The address to listen on: an IPv6 literal, or the name qualified as by djb's
-    /// dns_ip4_qualify (with -6 looked up as AAAA).</summary>
+    /// <summary>The address to listen on: djb's 0.0.0.0 for 0 or empty, a name qualified as
+    /// dns_ip4_qualify does; a name with IPv6 addresses only is looked up as ucspi-tcp-ipv6 does.</summary>
     static byte[] LocalAddress(byte[] hostname)
     {
-        if (hostname.AsSpan().IndexOf((byte)':') >= 0)
-        {
-            if (!Net.ScanIp6(hostname, out var ip6)) Die(111, "no IP address for "u8, hostname);
-            return ip6;
-        }
-        var addresses = DnsQualify.Addresses(hostname, flagIpv6 ? Dns.AAAA : Dns.A, out int errno);
+        if (hostname.Length == 0 || hostname.AsSpan().SequenceEqual("0"u8)) hostname = "0.0.0.0"u8.ToArray();
+        var addresses = DnsQualify.Addresses(hostname, false, out int errno);
+        if (addresses is { Count: 0 }) return LocalAddress6(hostname);
+        return FirstAddress(hostname, addresses, errno);
+    }
+
+    /// <summary>The address to listen on as ucspi-tcp-ipv6 finds it: 0 (or empty) is ::, else
+    /// the name qualified, its AAAA and A records (an IPv4 address IPv4-mapped).</summary>
+    static byte[] LocalAddress6(byte[] hostname)
+    {
+        ipv6Mode = true;
+        if (hostname.Length == 0 || hostname.AsSpan().SequenceEqual("0"u8)) return new byte[16];
+        return FirstAddress(hostname, DnsQualify.Addresses(hostname, true, out int errno), errno);
+    }
+
+    static byte[] FirstAddress(byte[] hostname, List<byte[]> addresses, int errno)
+    {
         if (addresses == null) Die(111, "temporarily unable to figure out IP address for "u8, hostname, ": "u8, errno);
         if (addresses.Count == 0) Die(111, "no IP address for "u8, hostname);
         return addresses[0];
     }
-
-    static int Placeholder(int code) =>
-        Exec.Spawn(code == 100 ? exit100 : exit111, new List<byte[]>(), [], out _);
 }

@@ -341,6 +341,24 @@ int tk_spawn(const struct tk_spawn *s, int *exec_error)
   return pid;
 }
 
+/* A child that only exits with `code`, without exec: tcpserver's stand-in for a connection it
+   denied or dropped, so that the log has the C version's pid and "end" lines. Signals are
+   blocked across vfork as in tk_spawn; the child calls nothing but _exit. */
+int tk_spawn_exit(int code)
+{
+  sigset_t all, old;
+  pid_t pid;
+  int err = 0;
+
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  pid = vfork();
+  if (pid == 0) _exit(code);
+  if (pid == -1) err = errno;
+  pthread_sigmask(SIG_SETMASK, &old, 0);
+  return pid == -1 ? -err : pid;
+}
+
 /* Signals are delivered to managed code through a pipe (djb's selfpipe): the handler
    only writes the signal number, the program's loop reads it when it is ready. */
 static int selfpipe[2] = { -1, -1 };
