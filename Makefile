@@ -81,7 +81,7 @@ demo: all
 	@bash qmail/demo
 
 bench: all
-	@for b in bench/*; do echo "== $$b"; bash $$b; done
+	@for b in bench/*; do [ -x $$b ] && { echo "== $$b"; bash $$b; }; done
 
 # Like djb's package install: the programs under the prefix, /command and /usr/local/bin
 # links to them, /service, and boot integration (a systemd unit running svscanboot; the classic

@@ -82,11 +82,46 @@ public static unsafe class Exec
     /// from, to), (FdClose, fd, 0), (FdDupRepeat, fd, times). The child gets the recorded
     /// limits, a new session if asked, and either default signals with an empty mask or the
     /// signal state this program started with. file, if given, is run instead of argv[0] (argv[0]
-    /// is then only the name the program sees). Returns the pid or -errno if fork failed;
-    /// execError is the exec's error number (the child then exits 111), minus the error number
-    /// if the child could not enter dir, or 0.</summary>
+    /// is then only the name the program sees). Returns the pid or -errno if the child could not
+    /// be created; execError is the exec's error number (the child then exits 111), minus the
+    /// error number if the child could not enter dir, or 0.</summary>
     public static int Spawn(byte[][] argv, List<byte[]> env, ReadOnlySpan<int> fdActions, out int execError,
         byte[] dir = null, bool newSession = false, bool inheritSignals = false, byte[] file = null)
+    {
+        return Start(argv, env, fdActions, dir, newSession, inheritSignals, file, true, out execError, out _);
+    }
+
+    /// <summary>A child started by SpawnStart: its exec's outcome arrives on Report (see Launch).</summary>
+    public struct Launch
+    {
+        public int Pid, Report;
+        public nint Block;
+    }
+
+    /// <summary>Spawn without waiting for the child to run its program (tcpserver goes on
+    /// accepting meanwhile). Returns the pid or -errno; the caller polls launch.Report and
+    /// calls Finish when it is readable.</summary>
+    public static int SpawnStart(byte[][] argv, List<byte[]> env, ReadOnlySpan<int> fdActions, out Launch launch)
+    {
+        return Start(argv, env, fdActions, null, false, false, null, false, out _, out launch);
+    }
+
+    /// <summary>Reads what a launched child reported: false while it has not yet run its
+    /// program or exited; then true, with the exec's error number in execError (0 if the
+    /// program runs), and the launch's resources freed.</summary>
+    public static bool Finish(ref Launch launch, ref int execError)
+    {
+        int err;
+        nint r = Native.read(launch.Report, (byte*)&err, sizeof(int));
+        if (r == sizeof(int)) { execError = err; return false; }
+        if (r < 0 && (Native.Errno == Native.EINTR || Native.Errno == Native.EAGAIN)) return false;
+        Native.close(launch.Report);
+        Native.tk_spawn_release(launch.Block);
+        return true;
+    }
+
+    static int Start(byte[][] argv, List<byte[]> env, ReadOnlySpan<int> fdActions, byte[] dir, bool newSession,
+        bool inheritSignals, byte[] file, bool wait, out int execError, out Launch launch)
     {
         using var block = new CStrings(argv, env ?? new List<byte[]>(Args.Environ()));
         var path = Args.GetEnv("PATH"u8);
@@ -101,9 +136,18 @@ public static unsafe class Exec
                 FdActions = actions, FdActionCount = fdActions.Length / 3, Dir = zdir,
                 NewSession = newSession ? 1 : 0, InheritSignals = inheritSignals ? 1 : 0,
             };
-            int err;
-            int pid = Native.tk_spawn(&request, &err);
-            execError = err;
+            int err, report;
+            nint launched;
+            launch = default;
+            execError = 0;
+            if (wait)
+            {
+                int child = Native.tk_spawn(&request, &err);
+                execError = err;
+                return child;
+            }
+            int pid = Native.tk_spawn_start(&request, &report, &launched);
+            if (pid >= 0) launch = new Launch { Pid = pid, Report = report, Block = launched };
             return pid;
         }
     }

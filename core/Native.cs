@@ -18,6 +18,8 @@ public static unsafe class Native
     [DllImport(L)] public static extern int tk_exec(byte* file, byte** argv, byte** envp, byte* path);
     [DllImport(L)] public static extern int tk_spawn(SpawnRequest* request, int* execError);
     [DllImport(L)] public static extern int tk_spawn_exit(int code);
+    [DllImport(L)] public static extern int tk_spawn_start(SpawnRequest* request, int* report, nint* block);
+    [DllImport(L)] public static extern void tk_spawn_release(nint block);
     [DllImport(L)] public static extern int tk_selfpipe();
     [DllImport(L, SetLastError = true)] public static extern int tk_signal_catch(int sig);
     [DllImport(L, SetLastError = true)] public static extern int tk_signal_set(int sig, int ignore);

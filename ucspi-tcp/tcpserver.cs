@@ -30,6 +30,16 @@ static unsafe class Tcpserver
     static byte[][] baseEnv;
     static int numChildren;
     static readonly List<Connection> pending = new();
+    // Children started whose exec has not yet reported (Exec.SpawnStart): the loop goes on
+    // accepting while they load their program.
+    static readonly List<Launching> launching = new();
+
+    sealed class Launching
+    {
+        public Exec.Launch Launch;
+        public int ExecError;
+        public bool Done;
+    }
 
     sealed class Connection
     {
@@ -180,6 +190,8 @@ static unsafe class Tcpserver
             Add(ref fds, ref n, selfpipe, Native.POLLIN);
             bool listening = (ulong)numChildren < limit;
             if (listening) Add(ref fds, ref n, s, Native.POLLIN);
+            int firstLaunch = n, launches = launching.Count;
+            foreach (var l in launching) Add(ref fds, ref n, l.Launch.Report, Native.POLLIN);
             int first = n;
             foreach (var conn in pending)
                 foreach (var task in conn.Tasks())
@@ -193,12 +205,23 @@ static unsafe class Tcpserver
             int r;
             fixed (Native.PollFd* p = fds) r = Native.poll(p, (ulong)n, wait);
             if (r == -1) continue;
+            // Before the signals: a failed exec is logged before its child's "end" line.
+            for (int i = 0; i < launches; i++)
+                if (fds[firstLaunch + i].Revents != 0) Reported(launching[i]);
+            launching.RemoveAll(l => l.Done);
             if (fds[0].Revents != 0) Signals(selfpipe);
             if (listening && fds[1].Revents != 0) AcceptAll(s);
             for (int i = 0; i < steps.Count; i++) steps[i].Step(fds[first + i].Revents);
             for (int i = 0; i < pending.Count; i++)
                 if (Advance(pending[i])) { pending.RemoveAt(i); i--; }
         }
+    }
+
+    static void Reported(Launching l)
+    {
+        int before = l.ExecError;
+        l.Done = Exec.Finish(ref l.Launch, ref l.ExecError);
+        if (l.ExecError != before) Warn("unable to run "u8, program[0], ": "u8, l.ExecError);
     }
 
     static void Add(ref Native.PollFd[] fds, ref int n, int fd, short events)
@@ -358,12 +381,12 @@ static unsafe class Tcpserver
         }
 
         int pid;
-        int execError = 0;
         if (deny) pid = Native.tk_spawn_exit(100);
         else
         {
             var env = Exec.Apply(baseEnv, changes);
-            pid = Exec.Spawn(program, env, [Exec.FdDup2, conn.Fd, 0, Exec.FdDup2, conn.Fd, 1], out execError);
+            pid = Exec.SpawnStart(program, env, [Exec.FdDup2, conn.Fd, 0, Exec.FdDup2, conn.Fd, 1], out var launch);
+            if (pid >= 0) launching.Add(new Launching { Launch = launch });
         }
         Native.close(conn.Fd);
         if (ForkFailed(pid)) return;
@@ -384,7 +407,6 @@ static unsafe class Tcpserver
             line.Add((byte)':'); Safe(line, remotePortText);
             Errors.Warn(line.ToArray());
         }
-        if (execError != 0) Warn("unable to run "u8, program[0], ": "u8, execError);
     }
 
     /// <summary>The rules for this connection (-x), read afresh each time: variables are

@@ -21,7 +21,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -196,34 +199,53 @@ static void apply_limits(void)
     if (limits_changed & 1u << i) setrlimit(i, &saved_limits[i]);
 }
 
+/* System calls made directly, without glibc's wrappers, for a child that runs in the
+   parent's memory (tk_spawn): a wrapper that fails writes errno, which is the parent's.
+   Each returns the result or minus the error number. x86-64 only, as the build is. */
+static long sys3(long n, long a, long b, long c)
+{
+  long r;
+  __asm__ volatile ("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+  return r;
+}
+
+static long sys4(long n, long a, long b, long c, long d)
+{
+  long r;
+  register long r10 __asm__("r10") = d;
+  __asm__ volatile ("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10) : "rcx", "r11", "memory");
+  return r;
+}
+
 /* djb's pathexec_run: a name with '/' is executed as is, otherwise each PATH element is
    tried; the search goes on past ENOENT, EACCES, EPERM and EISDIR and reports the last
-   error that was not ENOENT. Uses only a stack buffer: it also runs in forked children. */
+   error that was not ENOENT. Returns that error number. Uses only a stack buffer and direct
+   system calls: it also runs in children sharing the parent's memory. */
 static int path_exec(const char *file, char *const argv[], char *const envp[], const char *path)
 {
   char buf[4096];
-  int saved = 0;
+  int saved = 0, err;
   size_t flen = strlen(file);
 
-  if (strchr(file, '/')) { execve(file, argv, envp); return errno; }
+  if (strchr(file, '/')) return (int)-sys3(SYS_execve, (long)file, (long)argv, (long)envp);
   if (!path) path = "/bin:/usr/bin";
   for (;;) {
     const char *colon = strchr(path, ':');
     size_t dlen = colon ? (size_t)(colon - path) : strlen(path);
     size_t n = 0;
     if (dlen == 0) buf[n++] = '.';
-    if (dlen + flen + 3 > sizeof buf) errno = ENAMETOOLONG;
+    if (dlen + flen + 3 > sizeof buf) err = ENAMETOOLONG;
     else {
       memcpy(buf + n, path, dlen); n += dlen;
       buf[n++] = '/';
       memcpy(buf + n, file, flen + 1);
-      execve(buf, argv, envp);
+      err = (int)-sys3(SYS_execve, (long)buf, (long)argv, (long)envp);
     }
-    if (errno != ENOENT) {
-      saved = errno;
-      if (errno != EACCES && errno != EPERM && errno != EISDIR) return saved;
+    if (err != ENOENT) {
+      saved = err;
+      if (err != EACCES && err != EPERM && err != EISDIR) return saved;
     }
-    if (!colon) return saved ? saved : errno;
+    if (!colon) return saved ? saved : err;
     path = colon + 1;
   }
 }
@@ -277,67 +299,164 @@ struct tk_spawn {
                                0: empty mask, every signal default */
 };
 
-/* Start a child. Returns its pid, or -errno if it could not be created. If exec fails the
-   child exits 111 and *exec_error is set to the error number (0 when exec succeeded), or
-   to minus the error number when it could not enter s->dir.
-   vfork: copying the runtime's page tables made fork() the cost of every connection
-   tcpserver accepts. The child runs with every signal blocked until it has reset the
-   handlers, writes only its own locals, and calls nothing but system calls. */
-int tk_spawn(const struct tk_spawn *s, int *exec_error)
-{
-  int report[2];
-  sigset_t all, old;
-  pid_t pid;
-  int err = 0;
-  ssize_t r;
+/* What a child is started from: a copy of the request (argv, environment, strings and
+   descriptor actions) and the child's stack, in one mapping that stays until the child has
+   run its program or exited. */
+struct spawn_block {
+  size_t size;
+  int report;               /* write end of the report pipe */
+  struct tk_spawn s;
+};
 
-  *exec_error = 0;
-  if (pipe2(report, O_CLOEXEC) == -1) return -errno;
+enum { SPAWN_STACK = 64 << 10 };
+
+static void child_report(int report, int err)
+{
+  while (sys3(SYS_write, report, (long)&err, sizeof err) == -EINTR) ;
+  sys3(SYS_exit, 111, 0, 0);
+}
+
+/* The child: every signal blocked (from the parent) until the handlers are reset, then the
+   descriptors, directory, session, limits and mask asked for, then exec. It shares the
+   parent's memory and runs beside it, so it writes only its stack and uses direct system
+   calls. */
+static int child_main(void *arg)
+{
+  const struct spawn_block *b = arg;
+  const struct tk_spawn *s = &b->s;
+  struct { void *handler; unsigned long flags; void *restorer; unsigned long mask; } sa = { 0, 0, 0, 0 };
+  unsigned long none = 0;
+  long r;
+  int i, j;
+
+  /* 32 and 33 are glibc's own (thread cancellation, setuid for all threads): its sigaction
+     refuses them, so they stay as inherited, as in the C programs. */
+  for (i = 1; i < NSIG; ++i) {
+    if (i == SIGKILL || i == SIGSTOP || i == 32 || i == 33) continue;
+    sa.handler = (s->inherit_signals && saved_ignored[i]) ? SIG_IGN : SIG_DFL;
+    sys4(SYS_rt_sigaction, i, (long)&sa, 0, 8);
+  }
+  for (i = 0; i < s->fd_action_count; ++i) {
+    const int *a = s->fd_actions + 3 * i;
+    r = 0;
+    switch (a[0]) {
+      case TK_FD_DUP2:
+        if (a[1] == a[2]) sys3(SYS_fcntl, a[1], F_SETFD, 0);
+        else r = sys3(SYS_dup2, a[1], a[2], 0);
+        break;
+      case TK_FD_CLOSE: sys3(SYS_close, a[1], 0, 0); break;
+      case TK_FD_DUP:
+        for (j = 0; j < a[2] && r >= 0; ++j) r = sys3(SYS_dup, a[1], 0, 0);
+        break;
+    }
+    if (r < 0) child_report(b->report, (int)-r);
+  }
+  if (s->dir && (r = sys3(SYS_chdir, (long)s->dir, 0, 0)) < 0) child_report(b->report, (int)r);
+  if (s->new_session) sys3(SYS_setsid, 0, 0, 0);
+  for (i = 0; i < RLIM_NLIMITS; ++i)
+    if (limits_changed & 1u << i) sys4(SYS_prlimit64, 0, i, (long)&saved_limits[i], 0);
+  sys4(SYS_rt_sigprocmask, SIG_SETMASK, (long)(s->inherit_signals ? (void *)&saved_mask : (void *)&none), 0, 8);
+  child_report(b->report, path_exec(s->file, s->argv, s->envp, s->path));
+  return 111;
+}
+
+static char *copy_bytes(char **to, const void *from, size_t n)
+{
+  char *at = *to;
+  memcpy(at, from, n);
+  *to += (n + 7) & ~(size_t)7;
+  return at;
+}
+
+static size_t strings_size(char *const *v, size_t *count)
+{
+  size_t n = 0, i;
+  for (i = 0; v[i]; ++i) n += (strlen(v[i]) + 8) & ~(size_t)7;
+  *count = i;
+  return n + (i + 1) * sizeof(char *);
+}
+
+static char **copy_strings(char **to, char *const *v, size_t count)
+{
+  char **copy = (char **)*to;
+  size_t i;
+  *to += (count + 1) * sizeof(char *);
+  for (i = 0; i < count; ++i) copy[i] = copy_bytes(to, v[i], strlen(v[i]) + 1);
+  copy[count] = 0;
+  return copy;
+}
+
+/* Start a child without waiting for it to run its program. Returns its pid, or -errno if it
+   could not be created. *report is a descriptor that gives the exec error (an int, as for
+   tk_spawn) if exec fails and reaches end of file when the child has run its program or
+   exited; then tk_spawn_release(*block).
+   The child is cloned into the parent's memory (nothing to copy, unlike fork, which copied
+   the runtime's page tables at every connection tcpserver accepts) and, unlike vfork, the
+   parent goes on meanwhile: with vfork tcpserver waited for each program to be loaded. */
+int tk_spawn_start(const struct tk_spawn *s, int *report, void **block)
+{
+  size_t argc, envc, size, flen = strlen(s->file) + 1;
+  size_t plen = s->path ? strlen(s->path) + 1 : 0, dlen = s->dir ? strlen(s->dir) + 1 : 0;
+  size_t alen = (size_t)s->fd_action_count * 3 * sizeof(int);
+  struct spawn_block *b;
+  sigset_t all, old;
+  int pipefd[2], err;
+  char *at;
+  pid_t pid;
+
+  size = sizeof *b + strings_size(s->argv, &argc) + strings_size(s->envp, &envc)
+    + flen + plen + dlen + alen + 4 * 8 + SPAWN_STACK;
+  b = mmap(0, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (b == MAP_FAILED) return -errno;
+  if (pipe2(pipefd, O_CLOEXEC) == -1) { err = errno; munmap(b, size); return -err; }
+  b->size = size;
+  b->report = pipefd[1];
+  b->s = *s;
+  at = (char *)(b + 1);
+  b->s.argv = copy_strings(&at, s->argv, argc);
+  b->s.envp = copy_strings(&at, s->envp, envc);
+  b->s.file = copy_bytes(&at, s->file, flen);
+  b->s.path = s->path ? copy_bytes(&at, s->path, plen) : 0;
+  b->s.dir = s->dir ? copy_bytes(&at, s->dir, dlen) : 0;
+  b->s.fd_actions = alen ? (const int *)copy_bytes(&at, s->fd_actions, alen) : 0;
+
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
-  pid = vfork();
-  if (pid == 0) {
-    struct sigaction sa;
-    int i, j;
-    memset(&sa, 0, sizeof sa);
-    sigemptyset(&sa.sa_mask);
-    for (i = 1; i < NSIG; ++i) {
-      if (i == SIGKILL || i == SIGSTOP) continue;
-      sa.sa_handler = (s->inherit_signals && saved_ignored[i]) ? SIG_IGN : SIG_DFL;
-      sigaction(i, &sa, 0);
-    }
-    for (i = 0; i < s->fd_action_count; ++i) {
-      const int *a = s->fd_actions + 3 * i;
-      switch (a[0]) {
-        case TK_FD_DUP2:
-          if (a[1] == a[2]) { fcntl(a[1], F_SETFD, 0); break; }
-          if (dup2(a[1], a[2]) == -1) goto fail;
-          break;
-        case TK_FD_CLOSE: close(a[1]); break;
-        case TK_FD_DUP:
-          for (j = 0; j < a[2]; ++j) if (dup(a[1]) == -1) goto fail;
-          break;
-      }
-    }
-    if (s->dir && chdir(s->dir) == -1) { err = -errno; goto report; }
-    if (s->new_session) setsid();
-    apply_limits();
-    if (s->inherit_signals) sigprocmask(SIG_SETMASK, &saved_mask, 0);
-    else { sigemptyset(&all); sigprocmask(SIG_SETMASK, &all, 0); }
-    errno = path_exec(s->file, s->argv, s->envp, s->path);
-  fail:
-    err = errno;
-  report:
-    while (write(report[1], &err, sizeof err) == -1 && errno == EINTR) ;
-    _exit(111);
-  }
-  if (pid == -1) err = errno;
+  pid = clone(child_main, (char *)b + size, CLONE_VM | SIGCHLD, b);
+  err = errno;
   pthread_sigmask(SIG_SETMASK, &old, 0);
-  close(report[1]);
-  if (pid == -1) { close(report[0]); return -err; }
-  do r = read(report[0], &err, sizeof err); while (r == -1 && errno == EINTR);
-  if (r == sizeof err) *exec_error = err;
-  close(report[0]);
+  close(pipefd[1]);
+  if (pid == -1) { close(pipefd[0]); munmap(b, size); return -err; }
+  *report = pipefd[0];
+  *block = b;
+  return pid;
+}
+
+void tk_spawn_release(void *block)
+{
+  munmap(block, ((struct spawn_block *)block)->size);
+}
+
+/* Start a child and wait until it has run its program. Returns its pid, or -errno if it
+   could not be created. If exec fails the child exits 111 and *exec_error is set to the
+   error number (0 when exec succeeded), or to minus the error number when it could not
+   enter s->dir. */
+int tk_spawn(const struct tk_spawn *s, int *exec_error)
+{
+  int report, err;
+  void *block;
+  ssize_t r;
+  int pid = tk_spawn_start(s, &report, &block);
+
+  *exec_error = 0;
+  if (pid < 0) return pid;
+  do r = read(report, &err, sizeof err); while (r == -1 && errno == EINTR);
+  if (r == sizeof err) {
+    *exec_error = err;
+    do r = read(report, &err, sizeof err); while (r == -1 && errno == EINTR);
+  }
+  close(report);
+  tk_spawn_release(block);
   return pid;
 }
 
