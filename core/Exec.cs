@@ -88,7 +88,7 @@ public static unsafe class Exec
     public static int Spawn(byte[][] argv, List<byte[]> env, ReadOnlySpan<int> fdActions, out int execError,
         byte[] dir = null, bool newSession = false, bool inheritSignals = false, byte[] file = null)
     {
-        return Start(argv, env, fdActions, dir, newSession, inheritSignals, file, true, out execError, out _);
+        return Start(argv, env, fdActions, dir, newSession, inheritSignals, 0, file, true, out execError, out _);
     }
 
     /// <summary>A child started by SpawnStart: its exec's outcome arrives on Report (see Launch).</summary>
@@ -99,11 +99,13 @@ public static unsafe class Exec
     }
 
     /// <summary>Spawn without waiting for the child to run its program (tcpserver goes on
-    /// accepting meanwhile). Returns the pid or -errno; the caller polls launch.Report and
-    /// calls Finish when it is readable.</summary>
-    public static int SpawnStart(byte[][] argv, List<byte[]> env, ReadOnlySpan<int> fdActions, out Launch launch)
+    /// accepting meanwhile), with the signal state this program started with except that the
+    /// signals in defaultSignals (bit n-1 for signal n) are default and unblocked. Returns the
+    /// pid or -errno; the caller polls launch.Report and calls Finish when it is readable.</summary>
+    public static int SpawnStart(byte[][] argv, List<byte[]> env, ReadOnlySpan<int> fdActions, ulong defaultSignals,
+        out Launch launch)
     {
-        return Start(argv, env, fdActions, null, false, false, null, false, out _, out launch);
+        return Start(argv, env, fdActions, null, false, true, defaultSignals, null, false, out _, out launch);
     }
 
     /// <summary>Reads what a launched child reported: false while it has not yet run its
@@ -121,7 +123,7 @@ public static unsafe class Exec
     }
 
     static int Start(byte[][] argv, List<byte[]> env, ReadOnlySpan<int> fdActions, byte[] dir, bool newSession,
-        bool inheritSignals, byte[] file, bool wait, out int execError, out Launch launch)
+        bool inheritSignals, ulong defaultSignals, byte[] file, bool wait, out int execError, out Launch launch)
     {
         using var block = new CStrings(argv, env ?? new List<byte[]>(Args.Environ()));
         var path = Args.GetEnv("PATH"u8);
@@ -135,6 +137,7 @@ public static unsafe class Exec
                 File = zfile != null ? zfile : block.Argv[0], Argv = block.Argv, Envp = block.Envp, Path = zpath,
                 FdActions = actions, FdActionCount = fdActions.Length / 3, Dir = zdir,
                 NewSession = newSession ? 1 : 0, InheritSignals = inheritSignals ? 1 : 0,
+                DefaultSignals = defaultSignals,
             };
             int err, report;
             nint launched;

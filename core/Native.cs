@@ -36,6 +36,7 @@ public static unsafe class Native
         public byte* Dir;
         public int NewSession;
         public int InheritSignals;
+        public ulong DefaultSignals;
     }
 
     // files and descriptors

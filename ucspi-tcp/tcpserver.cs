@@ -217,6 +217,10 @@ static unsafe class Tcpserver
         }
     }
 
+    // As in the C tcpserver, the child keeps the signal state tcpserver was started with, but
+    // for the three signals tcpserver handles itself, which it puts back to default.
+    const ulong ChildDefaults = 1UL << (Native.SIGCHLD - 1) | 1UL << (Native.SIGTERM - 1) | 1UL << (Native.SIGPIPE - 1);
+
     static void Reported(Launching l)
     {
         int before = l.ExecError;
@@ -385,7 +389,7 @@ static unsafe class Tcpserver
         else
         {
             var env = Exec.Apply(baseEnv, changes);
-            pid = Exec.SpawnStart(program, env, [Exec.FdDup2, conn.Fd, 0, Exec.FdDup2, conn.Fd, 1], out var launch);
+            pid = Exec.SpawnStart(program, env, [Exec.FdDup2, conn.Fd, 0, Exec.FdDup2, conn.Fd, 1], ChildDefaults, out var launch);
             if (pid >= 0) launching.Add(new Launching { Launch = launch });
         }
         Native.close(conn.Fd);

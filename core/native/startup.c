@@ -297,6 +297,8 @@ struct tk_spawn {
   int new_session;          /* setsid() in the child */
   int inherit_signals;      /* 1: the mask and ignored signals the program started with;
                                0: empty mask, every signal default */
+  unsigned long long default_signals; /* with inherit_signals: these (bit n-1 for signal n)
+                               are default and unblocked all the same */
 };
 
 /* What a child is started from: a copy of the request (argv, environment, strings and
@@ -325,7 +327,7 @@ static int child_main(void *arg)
   const struct spawn_block *b = arg;
   const struct tk_spawn *s = &b->s;
   struct { void *handler; unsigned long flags; void *restorer; unsigned long mask; } sa = { 0, 0, 0, 0 };
-  unsigned long none = 0;
+  unsigned long mask = 0;
   long r;
   int i, j;
 
@@ -333,7 +335,7 @@ static int child_main(void *arg)
      refuses them, so they stay as inherited, as in the C programs. */
   for (i = 1; i < NSIG; ++i) {
     if (i == SIGKILL || i == SIGSTOP || i == 32 || i == 33) continue;
-    sa.handler = (s->inherit_signals && saved_ignored[i]) ? SIG_IGN : SIG_DFL;
+    sa.handler = (s->inherit_signals && saved_ignored[i] && !(s->default_signals >> (i - 1) & 1)) ? SIG_IGN : SIG_DFL;
     sys4(SYS_rt_sigaction, i, (long)&sa, 0, 8);
   }
   for (i = 0; i < s->fd_action_count; ++i) {
@@ -355,7 +357,11 @@ static int child_main(void *arg)
   if (s->new_session) sys3(SYS_setsid, 0, 0, 0);
   for (i = 0; i < RLIM_NLIMITS; ++i)
     if (limits_changed & 1u << i) sys4(SYS_prlimit64, 0, i, (long)&saved_limits[i], 0);
-  sys4(SYS_rt_sigprocmask, SIG_SETMASK, (long)(s->inherit_signals ? (void *)&saved_mask : (void *)&none), 0, 8);
+  if (s->inherit_signals) {
+    memcpy(&mask, &saved_mask, sizeof mask);
+    mask &= ~s->default_signals;
+  }
+  sys4(SYS_rt_sigprocmask, SIG_SETMASK, (long)&mask, 0, 8);
   child_report(b->report, path_exec(s->file, s->argv, s->envp, s->path));
   return 111;
 }
