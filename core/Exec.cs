@@ -100,7 +100,7 @@ public static unsafe class Exec
 
     /// <summary>Spawn without waiting for the child to run its program (tcpserver goes on
     /// accepting meanwhile), with the signal state this program started with except that the
-    /// signals in defaultSignals (bit n-1 for signal n) are default and unblocked. Returns the
+    /// signals in defaultSignals (bit n-1 for signal n) are default. Returns the
     /// pid or -errno; the caller polls launch.Report and calls Finish when it is readable.</summary>
     public static int SpawnStart(byte[][] argv, List<byte[]> env, ReadOnlySpan<int> fdActions, ulong defaultSignals,
         out Launch launch)

@@ -23,6 +23,7 @@ public static unsafe class Native
     [DllImport(L)] public static extern int tk_selfpipe();
     [DllImport(L, SetLastError = true)] public static extern int tk_signal_catch(int sig);
     [DllImport(L, SetLastError = true)] public static extern int tk_signal_set(int sig, int ignore);
+    [DllImport(L)] public static extern int tk_signal_unblock(int sig);
 
     [StructLayout(LayoutKind.Sequential)]
     public struct SpawnRequest

@@ -26,6 +26,7 @@ static unsafe class Supervise
         selfpipe = Native.tk_selfpipe();
         if (selfpipe == -1 || Native.tk_signal_catch(Native.SIGCHLD) == -1)
             Errors.DieSys(111, Native.Errno, Fatal, "unable to create pipe for "u8, dir, ": "u8);
+        Native.tk_signal_unblock(Native.SIGCHLD);
         fixed (byte* z = Args.Z(dir))
             if (Native.chdir(z) == -1) Errors.DieSys(111, Native.Errno, Fatal, "unable to chdir to "u8, dir, ": "u8);
 

@@ -175,6 +175,23 @@ public class SupervisionInteropTests
         Assert.Contains("./run 0 x y", File.ReadAllText(tree.Dir["ours.out"]));
     }
 
+    /// <summary>Started with signals blocked and ignored, both restart ./run (they see it end) and
+    /// run it with the same signal state. ./run is grep itself: a shell would reset CHLD.</summary>
+    [Fact]
+    public void RunSignalsMatchWhenStartedWithSignalsBlockedAndIgnored()
+    {
+        using var tree = new Tree();
+        foreach (var who in new[] { "ours", "theirs" })
+        {
+            var run = Path.Combine(tree.Service(who, ""), "run");
+            File.WriteAllText(run, "#!/usr/bin/env -S grep -h -E ^Sig(Blk|Ign) /proc/self/status\n");
+            var output = tree.Dir[who + ".out"];
+            tree.Start(tree.Dir.Path, output, [.. TamperedSignals, who == "ours" ? Ours("supervise") : Theirs("supervise"), who]);
+            Assert.True(WaitFor(() => File.Exists(output) && File.ReadAllLines(output).Length >= 4), who + " did not restart ./run");
+        }
+        Assert.Equal(File.ReadAllLines(tree.Dir["theirs.out"])[..4], File.ReadAllLines(tree.Dir["ours.out"])[..4]);
+    }
+
     [Fact]
     public void RunNotExecutableSameMessage()
     {

@@ -40,10 +40,10 @@ public class TcpserverTests : IClassFixture<TcpserverDns>
         return (o, s.NormalLog());
     }
 
-    void Same(string options, string program = Dump)
+    void Same(string options, string program = Dump, string wrapper = "")
     {
-        var theirs = Once(Theirs("tcpserver"), options, program);
-        var ours = Once(Ours("tcpserver"), options, program);
+        var theirs = Once(wrapper + Theirs("tcpserver"), options, program);
+        var ours = Once(wrapper + Ours("tcpserver"), options, program);
         Assert.Equal(theirs.output, ours.output);
         Assert.Equal(theirs.log, ours.log);
     }
@@ -169,6 +169,14 @@ public class TcpserverTests : IClassFixture<TcpserverDns>
     public void ChildSignalsAndDescriptorsMatchDebian()
     {
         Same("-R -H -l0", "sh -c 'grep -E \"^Sig(Blk|Ign)\" /proc/self/status; ls /proc/self/fd | sort -n | tr \"\\n\" \" \"'");
+    }
+
+    /// <summary>Started with signals blocked and ignored, both still see their children end (the
+    /// -v end lines) and pass the same state on: CHLD, TERM and PIPE default, CHLD unblocked.</summary>
+    [Fact]
+    public void ChildSignalsMatchDebianWhenStartedWithSignalsBlockedAndIgnored()
+    {
+        Same("-v -R -H -l0", "grep -E '^Sig(Blk|Ign)' /proc/self/status", TamperedSignalsCommand + " ");
     }
 
     [Fact]

@@ -142,6 +142,7 @@ static unsafe class Tcpserver
 
         int selfpipe = Native.tk_selfpipe();
         Native.tk_signal_catch(Native.SIGCHLD);
+        Native.tk_signal_unblock(Native.SIGCHLD);
         Native.tk_signal_catch(Native.SIGTERM);
         Native.tk_signal_set(Native.SIGPIPE, 1);
 
@@ -217,8 +218,8 @@ static unsafe class Tcpserver
         }
     }
 
-    // As in the C tcpserver, the child keeps the signal state tcpserver was started with, but
-    // for the three signals tcpserver handles itself, which it puts back to default.
+    // As in the C tcpserver, the child keeps the signal state tcpserver was started with (CHLD
+    // unblocked), but for the three signals tcpserver handles itself, which are default.
     const ulong ChildDefaults = 1UL << (Native.SIGCHLD - 1) | 1UL << (Native.SIGTERM - 1) | 1UL << (Native.SIGPIPE - 1);
 
     static void Reported(Launching l)

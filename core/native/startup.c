@@ -26,7 +26,6 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -298,7 +297,7 @@ struct tk_spawn {
   int inherit_signals;      /* 1: the mask and ignored signals the program started with;
                                0: empty mask, every signal default */
   unsigned long long default_signals; /* with inherit_signals: these (bit n-1 for signal n)
-                               are default and unblocked all the same */
+                               are default all the same */
 };
 
 /* What a child is started from: a copy of the request (argv, environment, strings and
@@ -357,10 +356,7 @@ static int child_main(void *arg)
   if (s->new_session) sys3(SYS_setsid, 0, 0, 0);
   for (i = 0; i < RLIM_NLIMITS; ++i)
     if (limits_changed & 1u << i) sys4(SYS_prlimit64, 0, i, (long)&saved_limits[i], 0);
-  if (s->inherit_signals) {
-    memcpy(&mask, &saved_mask, sizeof mask);
-    mask &= ~s->default_signals;
-  }
+  if (s->inherit_signals) memcpy(&mask, &saved_mask, sizeof mask);
   sys4(SYS_rt_sigprocmask, SIG_SETMASK, (long)&mask, 0, 8);
   child_report(b->report, path_exec(s->file, s->argv, s->envp, s->path));
   return 111;
@@ -468,7 +464,7 @@ int tk_spawn(const struct tk_spawn *s, int *exec_error)
 
 /* A child that only exits with `code`, without exec: tcpserver's stand-in for a connection it
    denied or dropped, so that the log has the C version's pid and "end" lines. Signals are
-   blocked across vfork as in tk_spawn; the child calls nothing but _exit. */
+   blocked across vfork as across clone in tk_spawn_start; the child calls nothing but _exit. */
 int tk_spawn_exit(int code)
 {
   sigset_t all, old;
@@ -502,15 +498,29 @@ int tk_selfpipe(void)
   return selfpipe[0];
 }
 
+/* A caught signal is default in a program run later (exec resets it), as in C: it no longer
+   counts as one this program was started ignoring. */
 int tk_signal_catch(int sig)
 {
   struct sigaction sa;
   if (tk_selfpipe() == -1) return -1;
+  saved_ignored[sig] = 0;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_signal;
   sa.sa_flags = SA_RESTART | (sig == SIGCHLD ? SA_NOCLDSTOP : 0);
   sigemptyset(&sa.sa_mask);
   return sigaction(sig, &sa, 0);
+}
+
+/* djb's sig_unblock: tcpserver and supervise must see their children's ends even when
+   started with CHLD blocked. The children inherit the mask without it, as in the C programs. */
+int tk_signal_unblock(int sig)
+{
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, sig);
+  sigdelset(&saved_mask, sig);
+  return pthread_sigmask(SIG_UNBLOCK, &set, 0);
 }
 
 int tk_signal_set(int sig, int ignore)
