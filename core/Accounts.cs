@@ -52,7 +52,7 @@ public static unsafe class Accounts
         int* p = stackalloc int[2];
         if (Native.pipe2(p, Native.O_CLOEXEC) == -1) return null;
         var argv = new[] { "getent"u8.ToArray(), "passwd"u8.ToArray(), "--"u8.ToArray(), name.ToArray() };
-        int pid = Exec.Spawn(argv, null, [Exec.FdDup2, p[1], 1], out int execError, inheritSignals: true);
+        int pid = Exec.Spawn(argv, null, [Exec.FdDup2, p[1], 1], out int execError);
         Native.close(p[1]);
         var output = pid > 0 && execError == 0 ? Files.ReadFd(p[0], out _) : null;
         Native.close(p[0]);

@@ -80,15 +80,16 @@ public static unsafe class Exec
     /// <summary>Starts a child running argv[0] (PATH searched as in Run) with env (null: this
     /// process's environment). fdActions are triples applied in order in the child: (FdDup2,
     /// from, to), (FdClose, fd, 0), (FdDupRepeat, fd, times). The child gets the recorded
-    /// limits, a new session if asked, and either default signals with an empty mask or the
-    /// signal state this program started with. file, if given, is run instead of argv[0] (argv[0]
+    /// limits, a new session if asked, and the signal state this program started with, as a C
+    /// program's forked child (a signal caught since is default, one unblocked since is
+    /// unblocked). file, if given, is run instead of argv[0] (argv[0]
     /// is then only the name the program sees). Returns the pid or -errno if the child could not
     /// be created; execError is the exec's error number (the child then exits 111), minus the
     /// error number if the child could not enter dir, or 0.</summary>
     public static int Spawn(byte[][] argv, List<byte[]> env, ReadOnlySpan<int> fdActions, out int execError,
-        byte[] dir = null, bool newSession = false, bool inheritSignals = false, byte[] file = null)
+        byte[] dir = null, bool newSession = false, byte[] file = null)
     {
-        return Start(argv, env, fdActions, dir, newSession, inheritSignals, 0, file, true, out execError, out _);
+        return Start(argv, env, fdActions, dir, newSession, 0, file, true, out execError, out _);
     }
 
     /// <summary>A child started by SpawnStart: its exec's outcome arrives on Report (see Launch).</summary>
@@ -99,13 +100,13 @@ public static unsafe class Exec
     }
 
     /// <summary>Spawn without waiting for the child to run its program (tcpserver goes on
-    /// accepting meanwhile), with the signal state this program started with except that the
-    /// signals in defaultSignals (bit n-1 for signal n) are default. Returns the
+    /// accepting meanwhile), the signals in defaultSignals (bit n-1 for signal n) default even if
+    /// this program was started ignoring them. Returns the
     /// pid or -errno; the caller polls launch.Report and calls Finish when it is readable.</summary>
     public static int SpawnStart(byte[][] argv, List<byte[]> env, ReadOnlySpan<int> fdActions, ulong defaultSignals,
         out Launch launch)
     {
-        return Start(argv, env, fdActions, null, false, true, defaultSignals, null, false, out _, out launch);
+        return Start(argv, env, fdActions, null, false, defaultSignals, null, false, out _, out launch);
     }
 
     /// <summary>Reads what a launched child reported: false while it has not yet run its
@@ -123,7 +124,7 @@ public static unsafe class Exec
     }
 
     static int Start(byte[][] argv, List<byte[]> env, ReadOnlySpan<int> fdActions, byte[] dir, bool newSession,
-        bool inheritSignals, ulong defaultSignals, byte[] file, bool wait, out int execError, out Launch launch)
+        ulong defaultSignals, byte[] file, bool wait, out int execError, out Launch launch)
     {
         using var block = new CStrings(argv, env ?? new List<byte[]>(Args.Environ()));
         var path = Args.GetEnv("PATH"u8);
@@ -136,8 +137,7 @@ public static unsafe class Exec
             {
                 File = zfile != null ? zfile : block.Argv[0], Argv = block.Argv, Envp = block.Envp, Path = zpath,
                 FdActions = actions, FdActionCount = fdActions.Length / 3, Dir = zdir,
-                NewSession = newSession ? 1 : 0, InheritSignals = inheritSignals ? 1 : 0,
-                DefaultSignals = defaultSignals,
+                NewSession = newSession ? 1 : 0, DefaultSignals = defaultSignals,
             };
             int err, report;
             nint launched;

@@ -36,7 +36,6 @@ public static unsafe class Native
         public int FdActionCount;
         public byte* Dir;
         public int NewSession;
-        public int InheritSignals;
         public ulong DefaultSignals;
     }
 

@@ -14,7 +14,7 @@ public static unsafe class Relay
         if (Native.pipe2(pin, Native.O_CLOEXEC) == -1 || Native.pipe2(pout, Native.O_CLOEXEC) == -1)
             Errors.DieSys(111, Native.Errno, fatal, "unable to create pipe: "u8);
         Native.tk_signal_set(Native.SIGPIPE, 1);
-        int pid = Exec.Spawn(argv, null, [Exec.FdDup2, pin[0], 0, Exec.FdDup2, pout[1], 1], out int execError, inheritSignals: true);
+        int pid = Exec.Spawn(argv, null, [Exec.FdDup2, pin[0], 0, Exec.FdDup2, pout[1], 1], out int execError);
         if (pid < 0) Errors.DieSys(111, -pid, fatal, "unable to fork: "u8);
         if (execError != 0) Errors.DieSys(111, execError, fatal, "unable to run "u8, argv[0], ": "u8);
         Native.close(pin[0]);

@@ -16,7 +16,7 @@ static unsafe class Fghack
         // As in the C fghack: the read end closed, the write end and 30 copies of it open.
         int pid = Exec.Spawn(argv[1..], null,
             [Exec.FdClose, pi[0], 0, Exec.FdDup2, pi[1], pi[1], Exec.FdDupRepeat, pi[1], 30],
-            out int execError, inheritSignals: true);
+            out int execError);
         if (pid < 0) Errors.DieSys(111, -pid, Fatal, "unable to fork: "u8);
         if (execError != 0) Errors.WarnSys(execError, Fatal, "unable to run "u8, argv[1], ": "u8);
         Native.close(pi[1]);

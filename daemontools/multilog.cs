@@ -36,6 +36,8 @@ static unsafe class Multilog
         if (StartDir == -1) Errors.DieSys(111, Native.Errno, Fatal, "unable to switch to current directory: "u8);
         Native.tk_signal_catch(Native.SIGTERM);
         Native.tk_signal_catch(Native.SIGALRM);
+        Native.tk_signal_unblock(Native.SIGTERM);
+        Native.tk_signal_unblock(Native.SIGALRM);
         Setup(argv);
         Run();
         return 0;

@@ -108,8 +108,7 @@ static unsafe class Supervise
     /// <summary>Starts ./run, then sleeps a second: the only restart throttle.</summary>
     static void TryStart()
     {
-        // As in 0.76, ./run keeps the signals supervise's parent ignored.
-        int child = Exec.Spawn(RunArgv, null, default, out int execError, inheritSignals: true);
+        int child = Exec.Spawn(RunArgv, null, default, out int execError);
         if (child < 0)
         {
             Errors.WarnSys(-child, Warning, "unable to fork for "u8, dir, ", sleeping 60 seconds: "u8);

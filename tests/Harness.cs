@@ -23,14 +23,15 @@ public static class Harness
         return d?.FullName ?? throw new InvalidOperationException("Toolkit.sln not found above the test binaries");
     }
 
-    /// <summary>A program that runs its arguments with TERM, USR1, CHLD, PIPE and ALRM blocked and
-    /// HUP, INT, PIPE, TERM, USR2, ALRM and CHLD ignored: the signal state a program can inherit.</summary>
-    public static readonly string[] TamperedSignals = ["perl", "-MPOSIX", "-e",
+    /// <summary>A command that runs its arguments with TERM, USR1, CHLD, PIPE and ALRM blocked and
+    /// HUP, INT, PIPE, TERM, USR2, ALRM (and CHLD if ignoreChild) ignored: the signal state a
+    /// program can inherit. (A shell or perl as the program would reset an ignored CHLD.)</summary>
+    public static string[] TamperedSignals(bool ignoreChild = true) => ["perl", "-MPOSIX", "-e",
         "sigprocmask(SIG_BLOCK, POSIX::SigSet->new(SIGTERM, SIGUSR1, SIGCHLD, SIGPIPE, SIGALRM)) or die; " +
-        "$SIG{$_} = \"IGNORE\" for qw(HUP INT PIPE TERM USR2 ALRM CHLD); exec @ARGV or die"];
+        $"$SIG{{$_}} = \"IGNORE\" for qw(HUP INT PIPE TERM USR2 ALRM{(ignoreChild ? " CHLD" : "")}); exec @ARGV or die"];
 
-    /// <summary>TamperedSignals as the start of a shell command line.</summary>
-    public static string TamperedSignalsCommand => $"{TamperedSignals[0]} {TamperedSignals[1]} {TamperedSignals[2]} '{TamperedSignals[3]}'";
+    /// <summary>TamperedSignals() as the start of a shell command line.</summary>
+    public static string TamperedSignalsCommand => string.Join(" ", TamperedSignals()[..3]) + $" '{TamperedSignals()[3]}'";
 
     /// <summary>Path of one of our commands; the build (make) must have produced it.</summary>
     public static string Ours(string name)

@@ -23,9 +23,13 @@ public class MultilogBehaviourTests
     {
         public readonly Process P;
         readonly StringBuilder err = new();
-        public Live(string cwd, params string[] script)
+        public Live(string cwd, params string[] script) : this([Ours("multilog")], cwd, script) { }
+
+        /// <summary>multilog run by a command whose last word is multilog.</summary>
+        public Live(string[] command, string cwd, params string[] script)
         {
-            var psi = new ProcessStartInfo(Ours("multilog")) { RedirectStandardInput = true, RedirectStandardError = true, WorkingDirectory = cwd };
+            var psi = new ProcessStartInfo(command[0]) { RedirectStandardInput = true, RedirectStandardError = true, WorkingDirectory = cwd };
+            foreach (var a in command[1..]) psi.ArgumentList.Add(a);
             foreach (var a in script) psi.ArgumentList.Add(a);
             P = Process.Start(psi)!;
             P.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (err) err.Append(e.Data).Append('\n'); };
@@ -82,6 +86,24 @@ public class MultilogBehaviourTests
         Assert.Equal("line3\n", Read(files[1]));
         Assert.Equal("", Read(t["d/current"]));
         Assert.Equal("744", Mode(t["d/current"]));
+    }
+
+    /// <summary>Started with TERM and ALRM blocked and ignored, both multilogs still rotate on
+    /// ALRM and exit on TERM: djb's unblocks them, as ours does.</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void AlarmAndTermWorkWhenStartedWithThemBlockedAndIgnored(bool ours)
+    {
+        using var t = new TempDir();
+        using var m = new Live([.. TamperedSignals(ignoreChild: false), ours ? Ours("multilog") : Theirs("multilog")], t.Path, "./d");
+        m.Write("line1\n");
+        Assert.True(WaitFor(() => CurrentSize(t, 6)));
+        Assert.Equal(0, kill(m.P.Id, SIGALRM));
+        Assert.True(WaitFor(() => Directory.GetFiles(t["d"], "@*.s").Length == 1), "no rotation on ALRM");
+        Assert.Equal(0, kill(m.P.Id, SIGTERM));
+        Assert.True(m.P.WaitForExit(10000), "no exit on TERM");
+        Assert.Equal(0, m.P.ExitCode);
     }
 
     [Fact]

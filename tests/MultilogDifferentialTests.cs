@@ -1,6 +1,7 @@
 // Differential tests: the same input and script through Debian's multilog and ours must
 // leave the same files (names modulo timestamps, contents, modes) and the same stderr.
 using System.Collections.Generic;
+using System.IO;
 using System.Linq;
 using System.Text;
 using Xunit;
@@ -104,6 +105,25 @@ public class MultilogDifferentialTests
     [Fact]
     public void Processor() =>
         SameAsDebian(Numbered(1500), "s4096", "n4", "!tr a-z A-Z; echo processed >&5; cat <&4 >&5; pwd | sed 's,.*/,,' >&2", "./d");
+
+    /// <summary>Started with signals blocked and ignored, both run the processor with the same
+    /// signal state (the processor's output is the .s file).</summary>
+    [Fact]
+    public void ProcessorSignalsMatchWhenStartedWithSignalsBlockedAndIgnored()
+    {
+        string[] script = ["s4096", "!exec grep -h -E '^Sig(Blk|Ign)' /proc/self/status", "./d"];
+        string Processed(string multilog)
+        {
+            using var t = new TempDir();
+            Directory.CreateDirectory(t["w"]);
+            var r = RunFile([.. Harness.TamperedSignals(ignoreChild: false), multilog], t["w"], Numbered(200), script);
+            Assert.Equal(0, r.Exit);
+            return File.ReadAllText(Directory.GetFiles(t["w/d"], "@*.s").Order().First());
+        }
+        var theirs = Processed(Harness.Theirs("multilog"));
+        Assert.Contains("SigIgn", theirs);
+        Assert.Equal(theirs, Processed(Harness.Ours("multilog")));
+    }
 
     [Fact]
     public void AbsoluteDirectory()

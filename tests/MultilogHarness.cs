@@ -16,11 +16,16 @@ public static class MultilogHarness
 
     /// <summary>Runs multilog in cwd with stdin from a regular file (so that its reads, and so
     /// its flush points, are the same for both programs).</summary>
-    public static Result RunFile(string exe, string cwd, byte[] input, params string[] script)
+    public static Result RunFile(string exe, string cwd, byte[] input, params string[] script) =>
+        RunFile([exe], cwd, input, script);
+
+    /// <summary>The same with multilog run by a command (command's last word is multilog).</summary>
+    public static Result RunFile(string[] command, string cwd, byte[] input, params string[] script)
     {
         var inFile = Path.Combine(cwd, "..", Path.GetFileName(cwd) + ".in");
         File.WriteAllBytes(inFile, input);
-        var args = new List<string> { "-c", "exec \"$0\" \"$@\" < \"$IN\"", exe };
+        var args = new List<string> { "-c", "exec \"$0\" \"$@\" < \"$IN\"" };
+        args.AddRange(command);
         args.AddRange(script);
         return Run("/bin/sh", args, cwd: cwd, env: new Dictionary<string, string> { ["IN"] = inFile }, timeoutMs: 60000);
     }

@@ -186,10 +186,32 @@ public class SupervisionInteropTests
             var run = Path.Combine(tree.Service(who, ""), "run");
             File.WriteAllText(run, "#!/usr/bin/env -S grep -h -E ^Sig(Blk|Ign) /proc/self/status\n");
             var output = tree.Dir[who + ".out"];
-            tree.Start(tree.Dir.Path, output, [.. TamperedSignals, who == "ours" ? Ours("supervise") : Theirs("supervise"), who]);
+            tree.Start(tree.Dir.Path, output, [.. TamperedSignals(), who == "ours" ? Ours("supervise") : Theirs("supervise"), who]);
             Assert.True(WaitFor(() => File.Exists(output) && File.ReadAllLines(output).Length >= 4), who + " did not restart ./run");
         }
         Assert.Equal(File.ReadAllLines(tree.Dir["theirs.out"])[..4], File.ReadAllLines(tree.Dir["ours.out"])[..4]);
+    }
+
+    /// <summary>svscan passes the signal state it was started with to each supervise, and so to
+    /// ./run, as Debian's does.</summary>
+    [Fact]
+    public void SvscanPassesItsSignalStateOn()
+    {
+        using var tree = new Tree();
+        foreach (var who in new[] { "ours", "theirs" })
+        {
+            var root = tree.Dir[who];
+            var run = Path.Combine(root, "a", "run");
+            Directory.CreateDirectory(Path.GetDirectoryName(run));
+            File.WriteAllText(run, "#!/usr/bin/env -S grep -h -E ^Sig(Blk|Ign) /proc/self/status\n");
+            File.SetUnixFileMode(run, (UnixFileMode)0x1ed);
+            var svscan = who == "ours" ? Ours("svscan") : Theirs("svscan");
+            var output = tree.Dir[who + ".out"];
+            tree.Start(root, output, new Dictionary<string, string> { ["PATH"] = Path.GetDirectoryName(svscan) + ":/usr/bin:/bin" },
+                [.. TamperedSignals(), svscan, "."]);
+            Assert.True(WaitFor(() => File.Exists(output) && File.ReadAllLines(output).Length >= 2));
+        }
+        Assert.Equal(File.ReadAllLines(tree.Dir["theirs.out"])[..2], File.ReadAllLines(tree.Dir["ours.out"])[..2]);
     }
 
     [Fact]

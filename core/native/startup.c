@@ -294,10 +294,8 @@ struct tk_spawn {
   int fd_action_count;
   const char *dir;          /* chdir in the child, or 0 */
   int new_session;          /* setsid() in the child */
-  int inherit_signals;      /* 1: the mask and ignored signals the program started with;
-                               0: empty mask, every signal default */
-  unsigned long long default_signals; /* with inherit_signals: these (bit n-1 for signal n)
-                               are default all the same */
+  unsigned long long default_signals; /* signals (bit n-1 for signal n) that are default even
+                               if this program was started ignoring them */
 };
 
 /* What a child is started from: a copy of the request (argv, environment, strings and
@@ -318,7 +316,9 @@ static void child_report(int report, int err)
 }
 
 /* The child: every signal blocked (from the parent) until the handlers are reset, then the
-   descriptors, directory, session, limits and mask asked for, then exec. It shares the
+   descriptors, directory, session and limits asked for, then exec. As a C program's forked
+   child, it has the signal state the program started with (see tk_signal_catch and
+   tk_signal_unblock for what the program changed). It shares the
    parent's memory and runs beside it, so it writes only its stack and uses direct system
    calls. */
 static int child_main(void *arg)
@@ -326,7 +326,7 @@ static int child_main(void *arg)
   const struct spawn_block *b = arg;
   const struct tk_spawn *s = &b->s;
   struct { void *handler; unsigned long flags; void *restorer; unsigned long mask; } sa = { 0, 0, 0, 0 };
-  unsigned long mask = 0;
+  unsigned long mask;
   long r;
   int i, j;
 
@@ -334,7 +334,7 @@ static int child_main(void *arg)
      refuses them, so they stay as inherited, as in the C programs. */
   for (i = 1; i < NSIG; ++i) {
     if (i == SIGKILL || i == SIGSTOP || i == 32 || i == 33) continue;
-    sa.handler = (s->inherit_signals && saved_ignored[i] && !(s->default_signals >> (i - 1) & 1)) ? SIG_IGN : SIG_DFL;
+    sa.handler = (saved_ignored[i] && !(s->default_signals >> (i - 1) & 1)) ? SIG_IGN : SIG_DFL;
     sys4(SYS_rt_sigaction, i, (long)&sa, 0, 8);
   }
   for (i = 0; i < s->fd_action_count; ++i) {
@@ -356,7 +356,7 @@ static int child_main(void *arg)
   if (s->new_session) sys3(SYS_setsid, 0, 0, 0);
   for (i = 0; i < RLIM_NLIMITS; ++i)
     if (limits_changed & 1u << i) sys4(SYS_prlimit64, 0, i, (long)&saved_limits[i], 0);
-  if (s->inherit_signals) memcpy(&mask, &saved_mask, sizeof mask);
+  memcpy(&mask, &saved_mask, sizeof mask);
   sys4(SYS_rt_sigprocmask, SIG_SETMASK, (long)&mask, 0, 8);
   child_report(b->report, path_exec(s->file, s->argv, s->envp, s->path));
   return 111;
@@ -512,8 +512,9 @@ int tk_signal_catch(int sig)
   return sigaction(sig, &sa, 0);
 }
 
-/* djb's sig_unblock: tcpserver and supervise must see their children's ends even when
-   started with CHLD blocked. The children inherit the mask without it, as in the C programs. */
+/* djb's sig_unblock: tcpserver and supervise must see their children's ends, multilog its TERM
+   and ALRM, even when started with them blocked. Children inherit the mask without it, as in
+   the C programs. */
 int tk_signal_unblock(int sig)
 {
   sigset_t set;
