@@ -9,6 +9,17 @@ public static unsafe class Args
     /// <summary>argv[0..argc-1] exactly as passed to execve.</summary>
     public static byte[][] Argv => argv ??= Read(Native.tk_argv(), Native.tk_argc());
 
+    /// <summary>The path this program was executed under, as the kernel records it (AT_EXECFN):
+    /// a link's own name, whatever argv[0] says.</summary>
+    public static ReadOnlySpan<byte> ExecutedAs
+    {
+        get
+        {
+            byte* p = (byte*)Native.getauxval(Native.AT_EXECFN);
+            return p == null ? default : new ReadOnlySpan<byte>(p, Length(p));
+        }
+    }
+
     /// <summary>The environment this process started with, as NAME=VALUE entries in order.</summary>
     public static byte[][] Environ()
     {

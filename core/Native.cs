@@ -40,6 +40,7 @@ public static unsafe class Native
     }
 
     // files and descriptors
+    [DllImport(C)] public static extern nuint getauxval(nuint type);
     [DllImport(C, SetLastError = true)] public static extern int open(byte* path, int flags, int mode);
     [DllImport(C, SetLastError = true)] public static extern int close(int fd);
     [DllImport(C, SetLastError = true)] public static extern nint read(int fd, byte* buf, nint n);
@@ -89,6 +90,7 @@ public static unsafe class Native
     public const int F_SETFD = 2, FD_CLOEXEC = 1;
     public const int LOCK_EX = 2, LOCK_NB = 4;
     public const int WNOHANG = 1;
+    public const nuint AT_EXECFN = 31;
     public const short POLLIN = 1;
     public const int CLOCK_REALTIME = 0;
 

@@ -7,7 +7,7 @@ static unsafe class Envdir
 {
     static ReadOnlySpan<byte> Fatal => "envdir: fatal: "u8;
 
-    static int Main()
+    internal static int Main()
     {
         var argv = Args.Argv;
         if (argv.Length < 3) Errors.Die(111, "envdir: usage: envdir dir child"u8);

@@ -3,7 +3,7 @@ using Toolkit;
 
 static class Envuidgid
 {
-    static int Main()
+    internal static int Main()
     {
         var argv = Args.Argv;
         if (argv.Length < 3) Errors.Die(100, "envuidgid: usage: envuidgid account child"u8);

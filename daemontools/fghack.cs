@@ -7,7 +7,7 @@ static unsafe class Fghack
 {
     static ReadOnlySpan<byte> Fatal => "fghack: fatal: "u8;
 
-    static int Main()
+    internal static int Main()
     {
         var argv = Args.Argv;
         if (argv.Length < 2) Errors.Die(100, "fghack: usage: fghack child"u8);

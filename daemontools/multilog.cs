@@ -28,7 +28,7 @@ static unsafe class Multilog
     static int lineLength;
     static bool inLine, overflow;
 
-    static int Main()
+    internal static int Main()
     {
         Native.umask(0x12);
         var argv = Args.Argv;

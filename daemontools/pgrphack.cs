@@ -3,7 +3,7 @@ using Toolkit;
 
 static class Pgrphack
 {
-    static int Main()
+    internal static int Main()
     {
         var argv = Args.Argv;
         if (argv.Length < 2) Errors.Die(100, "pgrphack: usage: pgrphack child"u8);

@@ -4,7 +4,7 @@ using Toolkit;
 
 static unsafe class Readproctitle
 {
-    static int Main()
+    internal static int Main()
     {
         int argc = Native.tk_argc();
         if (argc < 2) Errors.Exit(100);

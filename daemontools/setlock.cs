@@ -7,7 +7,7 @@ static class Setlock
     static ReadOnlySpan<byte> Fatal => "setlock: fatal: "u8;
     static void Usage() => Errors.Die(100, "setlock: usage: setlock [ -nNxX ] file program [ arg ... ]"u8);
 
-    static int Main()
+    internal static int Main()
     {
         var argv = Args.Argv;
         bool noDelay = false, quiet = false;

@@ -3,7 +3,7 @@ using Toolkit;
 
 static class Setuidgid
 {
-    static int Main()
+    internal static int Main()
     {
         var argv = Args.Argv;
         if (argv.Length < 3) Errors.Die(100, "setuidgid: usage: setuidgid account child"u8);

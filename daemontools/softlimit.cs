@@ -7,7 +7,7 @@ static class Softlimit
 {
     static void Usage() => Errors.Die(100, "softlimit: usage: softlimit [-a allbytes] [-c corebytes] [-d databytes] [-f filebytes] [-l lockbytes] [-m membytes] [-o openfiles] [-p processes] [-r residentbytes] [-s stackbytes] [-t cpusecs] child"u8);
 
-    static int Main()
+    internal static int Main()
     {
         var argv = Args.Argv;
         var opt = new Getopt(argv, "a:c:d:f:l:m:o:p:r:s:t:");

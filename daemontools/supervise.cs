@@ -18,7 +18,7 @@ static unsafe class Supervise
     static bool paused, wantSet = true, wantUp = true, exitWhenDown;
     static ServiceStatus status;
 
-    static int Main()
+    internal static int Main()
     {
         var argv = Args.Argv;
         if (argv.Length != 2) Errors.Die(100, "supervise: usage: supervise dir"u8);

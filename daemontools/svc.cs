@@ -7,7 +7,7 @@ static unsafe class Svc
     static ReadOnlySpan<byte> Fatal => "svc: fatal: "u8;
     static ReadOnlySpan<byte> Warning => "svc: warning: "u8;
 
-    static int Main()
+    internal static int Main()
     {
         var argv = Args.Argv;
         Native.tk_signal_set(Native.SIGPIPE, 1);

@@ -6,7 +6,7 @@ static unsafe class Svok
 {
     static ReadOnlySpan<byte> Fatal => "svok: fatal: "u8;
 
-    static int Main()
+    internal static int Main()
     {
         var argv = Args.Argv;
         if (argv.Length < 2) Errors.Die(100, "svok: usage: svok dir"u8);

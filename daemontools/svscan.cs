@@ -23,7 +23,7 @@ static unsafe class Svscan
     static readonly List<Service> services = new();
     static readonly byte[][] LogArgv = ["supervise"u8.ToArray(), "log"u8.ToArray()];
 
-    static int Main()
+    internal static int Main()
     {
         var argv = Args.Argv;
         if (argv.Length > 1)

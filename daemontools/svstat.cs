@@ -6,7 +6,7 @@ static unsafe class Svstat
 {
     static ReadOnlySpan<byte> Fatal => "svstat: fatal: "u8;
 
-    static int Main()
+    internal static int Main()
     {
         var argv = Args.Argv;
         var output = new Output(1);

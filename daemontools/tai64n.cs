@@ -4,7 +4,7 @@ using Toolkit;
 
 static class Tai64n
 {
-    static int Main()
+    internal static int Main()
     {
         var output = new Output(1, 2048);
         var input = new Input(0, 1024);

@@ -15,7 +15,7 @@ static unsafe class Tai64nlocal
         return c;
     }
 
-    static int Main()
+    internal static int Main()
     {
         output = new Output(1, 8192);
         input = new Input(0, 8192);

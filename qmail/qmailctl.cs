@@ -29,9 +29,11 @@ static class Qmailctl
         "flush -- same as doqueue\n" +
         "hup -- same as reload\n";
 
-    static int Main(string[] args)
+    internal static int Main()
     {
-        bin = Path.GetDirectoryName(Path.GetFullPath(Environment.ProcessPath ?? "/usr/local/bin/qmailctl"));
+        var args = Array.ConvertAll(Args.Argv[1..], a => Encoding.UTF8.GetString(a));
+        // The tools are the links beside the one qmailctl was run as (/command, /usr/local/bin).
+        bin = Path.GetDirectoryName(Path.GetFullPath(Encoding.UTF8.GetString(Args.ExecutedAs)));
         var root = new RootCommand("Control the supervised qmail services (Life with qmail's qmailctl).");
         var service = Location(root, "--service", "/service", "the service directory svscan watches");
         var qmail = Location(root, "--qmail", "/var/qmail", "qmail's home: bin/, control/, supervise/");

@@ -16,11 +16,14 @@ public class InstallTests
         using var t = new TempDir();
         var r = Sh($"make -s -C {Root} install DESTDIR={t.Path} PREFIX=/opt/tk SERVICE=/srv/service 2>&1");
         Assert.True(r.Exit == 0, r.ToString());
+        var executable = t["opt/tk/lib/daemontools-cs/toolkit"];
+        Assert.Equal("755", Convert.ToString((int)File.GetUnixFileMode(executable), 8));
         foreach (var c in Some)
         {
             var real = t[$"opt/tk/bin/{c}"];
             Assert.True(File.Exists(real), c);
-            Assert.Equal("755", Convert.ToString((int)File.GetUnixFileMode(real), 8));
+            if (c is "svscanboot" or "qmailctl") Assert.Equal("755", Convert.ToString((int)File.GetUnixFileMode(real), 8));
+            else Assert.Equal("../lib/daemontools-cs/toolkit", new FileInfo(real).LinkTarget);
             Assert.Equal($"/opt/tk/bin/{c}", new FileInfo(t[$"command/{c}"]).LinkTarget);
             Assert.Equal($"/opt/tk/bin/{c}", new FileInfo(t[$"usr/local/bin/{c}"]).LinkTarget);
         }
@@ -34,7 +37,8 @@ public class InstallTests
 
         var u = Sh($"make -s -C {Root} uninstall DESTDIR={t.Path} PREFIX=/opt/tk SERVICE=/srv/service 2>&1");
         Assert.True(u.Exit == 0, u.ToString());
-        Assert.Empty(Directory.GetFiles(t["opt/tk/bin"]));
+        Assert.Empty(Directory.GetFileSystemEntries(t["opt/tk/bin"]));
+        Assert.False(Directory.Exists(t["opt/tk/lib/daemontools-cs"]));
         Assert.Empty(Directory.GetFileSystemEntries(t["usr/local/bin"]));
         Assert.False(File.Exists(t["etc/systemd/system/svscan.service"]));
         Assert.True(Directory.Exists(t["srv/service"]));

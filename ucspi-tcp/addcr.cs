@@ -3,7 +3,7 @@ using Toolkit;
 
 static class Addcr
 {
-    static int Main()
+    internal static int Main()
     {
         var input = new Input(0);
         var output = new Output(1);

@@ -3,7 +3,7 @@ using Toolkit;
 
 static unsafe class Argv0
 {
-    static int Main()
+    internal static int Main()
     {
         var argv = Args.Argv;
         if (argv.Length < 3) Errors.Die(100, "argv0: usage: argv0 realname program [ arg ... ]"u8);

@@ -9,7 +9,7 @@ static class Cdbdump
     static readonly Output output = new Output(1, 65536);
     static ulong pos;
 
-    static int Main()
+    internal static int Main()
     {
         uint eod = Number();
         Copy(2044, false);

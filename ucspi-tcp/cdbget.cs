@@ -6,7 +6,7 @@ static class Cdbget
 {
     static ReadOnlySpan<byte> Fatal => "cdbget: fatal: "u8;
 
-    static int Main()
+    internal static int Main()
     {
         var argv = Args.Argv;
         if (argv.Length < 2) Errors.Die(100, "cdbget: usage: cdbget key [skip]"u8);

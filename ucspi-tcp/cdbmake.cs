@@ -10,7 +10,7 @@ static class Cdbmake
     static CdbMake make;
     static readonly Input input = new Input(0, 65536);
 
-    static int Main()
+    internal static int Main()
     {
         var argv = Args.Argv;
         if (argv.Length < 3) Errors.Die(100, "cdbmake: usage: cdbmake f ftmp"u8);

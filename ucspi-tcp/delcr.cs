@@ -4,7 +4,7 @@ using Toolkit;
 
 static class Delcr
 {
-    static int Main()
+    internal static int Main()
     {
         var input = new Input(0);
         var output = new Output(1);

@@ -5,7 +5,7 @@ using Toolkit;
 
 static class Fixcrio
 {
-    static int Main()
+    internal static int Main()
     {
         var argv = Args.Argv;
         if (argv.Length < 2) Errors.Die(100, "fixcrio: usage: fixcrio program [ arg ... ]"u8);

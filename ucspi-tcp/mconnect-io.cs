@@ -4,7 +4,7 @@ using Toolkit;
 
 static class MconnectIo
 {
-    static int Main()
+    internal static int Main()
     {
         // At the end of stdin only fd 7 is closed: fd 6 keeps the connection open, so the server
         // sees no end of input, as with the C program (whose copying child just exits).

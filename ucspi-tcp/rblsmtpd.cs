@@ -19,7 +19,7 @@ static unsafe class Rblsmtpd
 
     static void Usage() => Errors.Die(100, "rblsmtpd: usage: rblsmtpd [ -b ] [ -R ] [ -t timeout ] [ -r base ] [ -a base ] smtpd [ arg ... ]"u8);
 
-    static int Main()
+    internal static int Main()
     {
         var argv = Args.Argv;
         IpInit();

@@ -8,7 +8,7 @@ static class Recordio
 {
     static byte[] pid;
 
-    static int Main()
+    internal static int Main()
     {
         var argv = Args.Argv;
         if (argv.Length < 2) Errors.Die(100, "recordio: usage: recordio program [ arg ... ]"u8);

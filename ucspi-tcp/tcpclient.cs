@@ -26,7 +26,7 @@ static unsafe class Tcpclient
         Errors.Exit(111);
     }
 
-    static int Main()
+    internal static int Main()
     {
         var argv = Args.Argv;
         bool flagDelay = true, flagRemoteHost = true, flagRemoteInfo = true;

@@ -13,7 +13,7 @@ static class Tcprules
     static byte[] cdbPath, tmpPath;
     static CdbMake make;
 
-    static int Main()
+    internal static int Main()
     {
         var argv = Args.Argv;
         if (argv.Length < 3) Errors.Die(100, "tcprules: usage: tcprules rules.cdb rules.tmp"u8);

@@ -5,7 +5,7 @@ using Toolkit;
 
 static class Tcprulescheck
 {
-    static int Main()
+    internal static int Main()
     {
         var argv = Args.Argv;
         if (argv.Length < 2) Errors.Die(100, "tcprulescheck: usage: tcprulescheck rules.cdb"u8);

@@ -86,7 +86,7 @@ static unsafe class Tcpserver
         else Errors.Warn(DropText, a, b, c);
     }
 
-    static int Main()
+    internal static int Main()
     {
         var argv = Args.Argv;
         var opt = new Getopt(argv, "dDvqQhHrR1UXx:t:u:g:l:b:B:c:pPoO46I:");
