@@ -49,13 +49,12 @@ public static unsafe class Accounts
 
     static byte[] Getent(ReadOnlySpan<byte> name)
     {
-        int* p = stackalloc int[2];
-        if (Native.pipe2(p, Native.O_CLOEXEC) == -1) return null;
+        if (!Sys.Pipe(out int read, out int write)) return null;
         var argv = new[] { "getent"u8.ToArray(), "passwd"u8.ToArray(), "--"u8.ToArray(), name.ToArray() };
-        int pid = Exec.Spawn(argv, null, [Exec.FdDup2, p[1], 1], out int execError);
-        Native.close(p[1]);
-        var output = pid > 0 && execError == 0 ? Files.ReadFd(p[0], out _) : null;
-        Native.close(p[0]);
+        int pid = Exec.Spawn(argv, null, [Exec.FdDup2, write, 1], out int execError);
+        Native.close(write);
+        var output = pid > 0 && execError == 0 ? Files.ReadFd(read, out _) : null;
+        Native.close(read);
         if (pid > 0) Exec.WaitPid(pid);
         return output;
     }

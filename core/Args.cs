@@ -20,6 +20,13 @@ public static unsafe class Args
         }
     }
 
+    /// <summary>argv[index] where the kernel put it: what ps shows, and what readproctitle rewrites.</summary>
+    public static Span<byte> InPlace(int index)
+    {
+        byte* p = Native.tk_argv()[index];
+        return new Span<byte>(p, Length(p));
+    }
+
     /// <summary>The environment this process started with, as NAME=VALUE entries in order.</summary>
     public static byte[][] Environ()
     {
@@ -55,7 +62,8 @@ public static unsafe class Args
         return n;
     }
 
-    /// <summary>A zero-terminated copy, for passing to C.</summary>
+    /// <summary>A zero-terminated copy, for passing to C: the one way the programs' byte strings
+    /// become C strings (core/Files.cs makes them for every path).</summary>
     public static byte[] Z(ReadOnlySpan<byte> s)
     {
         var r = new byte[s.Length + 1];

@@ -2,7 +2,7 @@
 // writes, with the error number kept for the caller's message.
 namespace Toolkit;
 
-public sealed unsafe class Output
+public sealed class Output
 {
     readonly int fd;
     readonly byte[] buf;
@@ -39,27 +39,13 @@ public sealed unsafe class Output
 
     bool WriteAll(ReadOnlySpan<byte> s)
     {
-        fixed (byte* p = s)
-        {
-            int done = 0;
-            while (done < s.Length)
-            {
-                nint w = Native.write(fd, p + done, s.Length - done);
-                if (w < 0)
-                {
-                    int e = Native.Errno;
-                    if (e == 4) continue;
-                    Errno = e;
-                    return false;
-                }
-                done += (int)w;
-            }
-        }
-        return true;
+        if (Sys.WriteAll(fd, s)) return true;
+        Errno = Native.Errno;
+        return false;
     }
 }
 
-public sealed unsafe class Input
+public sealed class Input
 {
     readonly int fd;
     readonly byte[] buf;
@@ -86,23 +72,11 @@ public sealed unsafe class Input
     {
         if (pos < len) return len - pos;
         BeforeRead?.Invoke();
-        fixed (byte* p = buf)
-        {
-            for (;;)
-            {
-                nint r = Native.read(fd, p, buf.Length);
-                if (r < 0)
-                {
-                    int e = Native.Errno;
-                    if (e == 4) continue;
-                    Errno = e;
-                    pos = 0; len = -1;
-                    return -1;
-                }
-                pos = 0; len = (int)r;
-                return len;
-            }
-        }
+        int r = Sys.Read(fd, buf);
+        if (r == -1) Errno = Native.Errno;
+        pos = 0;
+        len = r;
+        return r;
     }
 
     public ReadOnlySpan<byte> Buffered => len > pos ? buf.AsSpan(pos, len - pos) : default;

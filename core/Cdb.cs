@@ -22,9 +22,8 @@ public static class CdbHash
 
 /// <summary>djb's cdb_make: Create, then AddBegin/Put/AddEnd (or Add) per record, then Commit.
 /// On failure the methods return false with Errno set (ENOMEM when the file would pass 4 GB).</summary>
-public sealed unsafe class CdbMake
+public sealed class CdbMake
 {
-    const int ENOMEM = 12;
     readonly int fd;
     readonly Output output;
     uint pos = 2048;
@@ -45,7 +44,7 @@ public sealed unsafe class CdbMake
     bool Advance(uint len)
     {
         uint next = unchecked(pos + len);
-        if (next < len) { Errno = ENOMEM; return false; }
+        if (next < len) { Errno = Native.ENOMEM; return false; }
         pos = next;
         return true;
     }
@@ -77,7 +76,7 @@ public sealed unsafe class CdbMake
     {
         if (count == hashes.Length)
         {
-            if (count >= 0x1fffffff) { Errno = ENOMEM; return false; }
+            if (count >= 0x1fffffff) { Errno = Native.ENOMEM; return false; }
             Array.Resize(ref hashes, count * 2);
             Array.Resize(ref positions, count * 2);
         }
@@ -174,9 +173,8 @@ public sealed unsafe class CdbMake
 
 /// <summary>A cdb reader: Find(key), then FindNext(key) for the later records with the same key;
 /// Data() reads what was found. Results: 1 found, 0 not found, -1 error (Errno).</summary>
-public sealed unsafe class Cdb : IDisposable
+public sealed class Cdb : IDisposable
 {
-    public const int EPROTO = 71;
     readonly int fd;
     readonly ulong size;
     ulong loop, khash, kpos, hpos, hslots;
@@ -210,13 +208,13 @@ public sealed unsafe class Cdb : IDisposable
     /// <summary>Reads bytes at pos; false (Errno) if they are not all inside the file.</summary>
     public bool Read(Span<byte> dst, ulong pos)
     {
-        if (pos > size || size - pos < (ulong)dst.Length) { Errno = EPROTO; return false; }
+        if (pos > size || size - pos < (ulong)dst.Length) { Errno = Native.EPROTO; return false; }
         while (dst.Length > 0)
         {
             var block = Block(pos / BlockSize);
             if (block == null) return false;
             int offset = (int)(pos % BlockSize);
-            if (block.Length <= offset) { Errno = EPROTO; return false; }
+            if (block.Length <= offset) { Errno = Native.EPROTO; return false; }
             int n = Math.Min(dst.Length, block.Length - offset);
             block.AsSpan(offset, n).CopyTo(dst);
             dst = dst.Slice(n);
@@ -244,20 +242,13 @@ public sealed unsafe class Cdb : IDisposable
     {
         var block = new byte[Math.Min((ulong)BlockSize, size - number * BlockSize)];
         int done = 0;
-        fixed (byte* p = block)
-            while (done < block.Length)
-            {
-                nint r = Native.pread(fd, p + done, block.Length - done, (long)(number * BlockSize) + done);
-                if (r < 0)
-                {
-                    int e = Native.Errno;
-                    if (e == 4) continue;
-                    Errno = e;
-                    return null;
-                }
-                if (r == 0) break;
-                done += (int)r;
-            }
+        while (done < block.Length)
+        {
+            int r = Sys.Pread(fd, block.AsSpan(done), (long)(number * BlockSize) + done);
+            if (r == -1) { Errno = Native.Errno; return null; }
+            if (r == 0) break;
+            done += r;
+        }
         if (done < block.Length) Array.Resize(ref block, done);
         if (blocks.Count == CachedBlocks) blocks.Clear();
         blocks[number] = block;
@@ -326,8 +317,8 @@ public sealed unsafe class Cdb : IDisposable
     /// <summary>The data of the record just found; null (Errno) if it is not inside the file.</summary>
     public byte[] Data()
     {
-        if (DataPosition > size || size - DataPosition < DataLength) { Errno = EPROTO; return null; }
-        if (DataLength > int.MaxValue - 64) { Errno = 12; return null; }
+        if (DataPosition > size || size - DataPosition < DataLength) { Errno = Native.EPROTO; return null; }
+        if (DataLength > int.MaxValue - 64) { Errno = Native.ENOMEM; return null; }
         var data = new byte[DataLength];
         return Read(data, DataPosition) ? data : null;
     }

@@ -67,12 +67,15 @@ public static unsafe class Exec
     /// if that failed.</summary>
     public static int Run(byte[][] argv) => Run(argv, changes == null ? null : Environment());
 
-    public static int Run(byte[][] argv, List<byte[]> env)
+    /// <summary>Run with env (null: this process's environment); file, if given, is run instead of
+    /// argv[0], which is then only the name the program sees (argv0).</summary>
+    public static int Run(byte[][] argv, List<byte[]> env, byte[] file = null)
     {
         using var block = new CStrings(argv, env ?? new List<byte[]>(Args.Environ()));
         var path = Args.GetEnv("PATH"u8);
         fixed (byte* zpath = path == null ? null : Args.Z(path))
-            return Native.tk_exec(block.Argv[0], block.Argv, block.Envp, zpath);
+        fixed (byte* zfile = file == null ? null : Args.Z(file))
+            return Native.tk_exec(zfile != null ? zfile : block.Argv[0], block.Argv, block.Envp, zpath);
     }
 
     public const int FdDup2 = 1, FdClose = 2, FdDupRepeat = 3;
@@ -160,8 +163,18 @@ public static unsafe class Exec
     {
         int status;
         while (Native.waitpid(pid, &status, 0) == -1)
-            if (Native.Errno != 4) return -1;
+            if (Native.Errno != Native.EINTR) return -1;
         return status;
+    }
+
+    /// <summary>djb's wait_nohang: a child that has ended (its pid, with its wait status), 0 if
+    /// none has, -1 on error (no children).</summary>
+    public static int WaitNoHang(out int status)
+    {
+        int w, pid;
+        while ((pid = Native.waitpid(-1, &w, Native.WNOHANG)) == -1 && Native.Errno == Native.EINTR) { }
+        status = w;
+        return pid;
     }
 
     /// <summary>"PROG: fatal: unable to run NAME: ERR" and exit 111: what every chain tool does
@@ -171,6 +184,14 @@ public static unsafe class Exec
         int err = Run(argv);
         Errors.DieSys(111, err, fatal, "unable to run "u8, argv[0], ": "u8);
     }
+}
+
+/// <summary>djb's wait_crashed and wait_exitcode: what a wait status says.</summary>
+public static class WaitStatus
+{
+    /// <summary>Killed by a signal (or stopped).</summary>
+    public static bool Crashed(int status) => (status & 0x7f) != 0;
+    public static int ExitCode(int status) => (status >> 8) & 0xff;
 }
 
 /// <summary>Argument and environment vectors as zero-terminated C strings in unmanaged memory.</summary>

@@ -1,5 +1,10 @@
 // Every call into libc and into the start-up layer (core/native/startup.c), in one place.
-// The programs are linked statically, so these resolve at link time (DirectPInvoke).
+// The programs are linked statically, so these resolve at link time (DirectPInvoke). Programs
+// call them through core/Sys.cs and core/Files.cs, which take spans instead of pointers.
+//
+// Linux x86-64 only: the constants below are x86-64's, struct stat's layout is x86-64's (arm64
+// has another), and startup.c makes x86-64 system calls directly; core/Toolkit.csproj refuses
+// to build for any other target.
 using System.Runtime.InteropServices;
 
 namespace Toolkit;
@@ -84,7 +89,7 @@ public static unsafe class Native
         public byte* Zone;
     }
 
-    // Linux x86-64 / arm64 constants (asm-generic values shared by both)
+    // Linux x86-64 constants
     public const int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0x40, O_TRUNC = 0x200,
         O_APPEND = 0x400, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
     public const int F_SETFD = 2, FD_CLOEXEC = 1;
@@ -152,10 +157,11 @@ public static unsafe class Native
         [FieldOffset(16)] public ulong Nlink;
         [FieldOffset(24)] public uint Mode;
         [FieldOffset(48)] public long Size;
+        public readonly bool IsDirectory => (Mode & S_IFMT) == S_IFDIR;
     }
 
     public const int S_IFMT = 0xf000, S_IFDIR = 0x4000;
-    public const int ENOENT = 2, EINTR = 4, ENXIO = 6, EAGAIN = 11, EEXIST = 17, EINVAL = 22;
+    public const int ENOENT = 2, EINTR = 4, ENXIO = 6, EAGAIN = 11, ENOMEM = 12, EEXIST = 17, EINVAL = 22;
     public const int CLOCK_MONOTONIC = 1, F_SETFL = 4, F_DUPFD_CLOEXEC = 1030;
     public const int SEEK_SET = 0, SEEK_END = 2;
 }

@@ -3,7 +3,7 @@
 // bytes turned into newlines; an empty file removes the variable. Then run CHILD.
 using Toolkit;
 
-static unsafe class Envdir
+static class Envdir
 {
     static ReadOnlySpan<byte> Fatal => "envdir: fatal: "u8;
 
@@ -15,34 +15,25 @@ static unsafe class Envdir
 
         int origin = Files.OpenRead("."u8);
         if (origin == -1) Errors.DieSys(111, Native.Errno, Fatal, "unable to open current directory: "u8);
-        fixed (byte* z = Args.Z(dir))
-            if (Native.chdir(z) == -1) Errors.DieSys(111, Native.Errno, Fatal, "unable to switch to directory "u8, dir, ": "u8);
-        nint d;
-        fixed (byte* dot = "."u8) d = Native.opendir(dot);
-        if (d == 0) Errors.DieSys(111, Native.Errno, Fatal, "unable to read directory "u8, dir, ": "u8);
+        if (Files.Chdir(dir) == -1) Errors.DieSys(111, Native.Errno, Fatal, "unable to switch to directory "u8, dir, ": "u8);
+        var entries = Dir.Open("."u8);
+        if (entries == null) Errors.DieSys(111, Native.Errno, Fatal, "unable to read directory "u8, dir, ": "u8);
         // As in daemontools 0.76, a file that does not exist (a dangling symlink, or removed
         // meanwhile) leaves the value buffer as the previous entry left it, terminator included.
         byte[] value = Array.Empty<byte>();
-        for (;;)
+        while (entries.Next(out var entry))
         {
-            System.Runtime.InteropServices.Marshal.SetLastPInvokeError(0);
-            byte* entry = Native.readdir(d);
-            if (entry == null)
-            {
-                int e = Native.Errno;
-                if (e != 0) Errors.DieSys(111, e, Fatal, "unable to read directory "u8, dir, ": "u8);
-                break;
-            }
-            var name = Dirent.Name(entry);
-            if (name[0] == '.') continue;
+            if (entry[0] == '.') continue;
+            var name = entry.ToArray();
             var data = Files.ReadAll(name, out int err);
             if (data != null) value = data;
-            else if (err != 2) Errors.DieSys(111, err, Fatal, "unable to read "u8, dir, "/"u8, name, ": "u8);
+            else if (err != Native.ENOENT) Errors.DieSys(111, err, Fatal, "unable to read "u8, dir, "/"u8, name, ": "u8);
             if (value.Length == 0) { Exec.UnsetEnv(name); continue; }
             value = FirstLine(value);
             Exec.SetEnv(name, value.AsSpan(0, value.Length - 1));
         }
-        Native.closedir(d);
+        if (entries.Errno != 0) Errors.DieSys(111, entries.Errno, Fatal, "unable to read directory "u8, dir, ": "u8);
+        entries.Dispose();
         if (Native.fchdir(origin) == -1) Errors.DieSys(111, Native.Errno, Fatal, "unable to switch to starting directory: "u8);
         Native.close(origin);
         Exec.RunOrDie(Fatal, argv[2..]);

@@ -3,7 +3,7 @@
 // still supervised. Exits with CHILD's exit code (111 "child crashed" on a signal).
 using Toolkit;
 
-static unsafe class Fghack
+static class Fghack
 {
     static ReadOnlySpan<byte> Fatal => "fghack: fatal: "u8;
 
@@ -11,26 +11,20 @@ static unsafe class Fghack
     {
         var argv = Args.Argv;
         if (argv.Length < 2) Errors.Die(100, "fghack: usage: fghack child"u8);
-        int* pi = stackalloc int[2];
-        if (Native.pipe2(pi, Native.O_CLOEXEC) == -1) Errors.DieSys(111, Native.Errno, Fatal, "unable to create pipe: "u8);
+        if (!Sys.Pipe(out int pipeRead, out int pipeWrite)) Errors.DieSys(111, Native.Errno, Fatal, "unable to create pipe: "u8);
         // As in the C fghack: the read end closed, the write end and 30 copies of it open.
         int pid = Exec.Spawn(argv[1..], null,
-            [Exec.FdClose, pi[0], 0, Exec.FdDup2, pi[1], pi[1], Exec.FdDupRepeat, pi[1], 30],
+            [Exec.FdClose, pipeRead, 0, Exec.FdDup2, pipeWrite, pipeWrite, Exec.FdDupRepeat, pipeWrite, 30],
             out int execError);
         if (pid < 0) Errors.DieSys(111, -pid, Fatal, "unable to fork: "u8);
         if (execError != 0) Errors.WarnSys(execError, Fatal, "unable to run "u8, argv[1], ": "u8);
-        Native.close(pi[1]);
-        byte* buf = stackalloc byte[1024];
-        for (;;)
-        {
-            nint r = Native.read(pi[0], buf, 1024);
-            if (r == -1 && Native.Errno == 4) continue;
-            if (r <= 0) break;
-        }
+        Native.close(pipeWrite);
+        Span<byte> buf = stackalloc byte[1024];
+        while (Sys.Read(pipeRead, buf) > 0) { }
         int status = Exec.WaitPid(pid);
         if (status == -1) Errors.DieSys(111, Native.Errno, Fatal, "wait failed: "u8);
-        if ((status & 0x7f) != 0) Errors.Die(111, Fatal, "child crashed"u8);
-        Errors.Exit((status >> 8) & 0xff);
+        if (WaitStatus.Crashed(status)) Errors.Die(111, Fatal, "child crashed"u8);
+        Errors.Exit(WaitStatus.ExitCode(status));
         return 0;
     }
 }

@@ -34,9 +34,7 @@ static class Setlock
             if (quiet) Errors.Exit(0);
             Errors.DieSys(111, Native.Errno, Fatal, "unable to open "u8, file, ": "u8);
         }
-        int r;
-        while ((r = Native.flock(fd, Native.LOCK_EX | (noDelay ? Native.LOCK_NB : 0))) == -1 && Native.Errno == 4) { }
-        if (r == -1)
+        if (Sys.Lock(fd, noWait: noDelay) == -1)
         {
             if (quiet) Errors.Exit(0);
             Errors.DieSys(111, Native.Errno, Fatal, "unable to lock "u8, file, ": "u8);

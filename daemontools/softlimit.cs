@@ -41,16 +41,15 @@ static class Softlimit
     }
 
     /// <summary>Changes the limits the child will get (the start-up layer applies them at exec).</summary>
-    static unsafe void Limit(int resource, byte[] arg)
+    static void Limit(int resource, byte[] arg)
     {
-        ulong soft, hard;
-        Native.tk_limit_get(resource, &soft, &hard);
+        Sys.Limit(resource, out ulong soft, out ulong hard);
         if (arg.Length == 1 && arg[0] == '=') soft = hard;
         else
         {
             if (Numbers.ScanULong(arg, out ulong n) != arg.Length) Usage();
             soft = n > hard ? hard : n;
         }
-        Native.tk_limit_set_soft(resource, soft);
+        Sys.SetSoftLimit(resource, soft);
     }
 }

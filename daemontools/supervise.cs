@@ -6,7 +6,7 @@
 // control FIFO with no timeout.
 using Toolkit;
 
-static unsafe class Supervise
+static class Supervise
 {
     static ReadOnlySpan<byte> Fatal => "supervise: fatal: "u8;
     static ReadOnlySpan<byte> Warning => "supervise: warning: "u8;
@@ -27,27 +27,26 @@ static unsafe class Supervise
         if (selfpipe == -1 || Native.tk_signal_catch(Native.SIGCHLD) == -1)
             Errors.DieSys(111, Native.Errno, Fatal, "unable to create pipe for "u8, dir, ": "u8);
         Native.tk_signal_unblock(Native.SIGCHLD);
-        fixed (byte* z = Args.Z(dir))
-            if (Native.chdir(z) == -1) Errors.DieSys(111, Native.Errno, Fatal, "unable to chdir to "u8, dir, ": "u8);
+        if (Files.Chdir(dir) == -1) Errors.DieSys(111, Native.Errno, Fatal, "unable to chdir to "u8, dir, ": "u8);
 
         if (Files.Stat("down"u8, out _) == 0) wantUp = false;
         else if (Native.Errno != Native.ENOENT) Errors.DieSys(111, Native.Errno, Fatal, "unable to stat "u8, dir, "/down: "u8);
         MakeSuperviseDirectory();
 
         int lockFd = Files.OpenAppend("supervise/lock"u8);
-        if (lockFd == -1 || Native.flock(lockFd, Native.LOCK_EX | Native.LOCK_NB) == -1)
+        if (lockFd == -1 || Sys.Lock(lockFd, noWait: true) == -1)
             Errors.DieSys(111, Native.Errno, Fatal, "unable to acquire "u8, dir, "/supervise/lock: "u8);
 
-        MakeFifo("supervise/control\0"u8);
+        Files.Mkfifo("supervise/control"u8, Mode.Rw_______);
         control = Files.OpenRead("supervise/control"u8);
         if (control == -1) Errors.DieSys(111, Native.Errno, Fatal, "unable to read "u8, dir, "/supervise/control: "u8);
         // Kept open and never written: reads then never see end of file.
-        if (Files.Open("supervise/control"u8, Native.O_WRONLY | Native.O_NONBLOCK | Native.O_CLOEXEC) == -1)
+        if (Files.OpenWrite("supervise/control"u8) == -1)
             Errors.DieSys(111, Native.Errno, Fatal, "unable to write "u8, dir, "/supervise/control: "u8);
 
         PidChange();
         Announce();
-        MakeFifo("supervise/ok\0"u8);
+        Files.Mkfifo("supervise/ok"u8, Mode.Rw_______);
         if (Files.OpenRead("supervise/ok"u8) == -1)
             Errors.DieSys(111, Native.Errno, Fatal, "unable to read "u8, dir, "/supervise/ok: "u8);
 
@@ -61,24 +60,15 @@ static unsafe class Supervise
     /// <summary>mkdir supervise; when it is a symbolic link to nowhere, the target is created (Debian).</summary>
     static void MakeSuperviseDirectory()
     {
-        fixed (byte* z = "supervise\0"u8)
+        if (Files.Mkdir("supervise"u8, Mode.Rwx______) == 0 || Native.Errno != Native.EEXIST) return;
+        Span<byte> target = stackalloc byte[256];
+        int n = Files.ReadLink("supervise"u8, target);
+        if (n == -1)
         {
-            if (Native.mkdir(z, 0x1c0) == 0 || Native.Errno != Native.EEXIST) return;
-            byte* target = stackalloc byte[257];
-            nint n = Native.readlink(z, target, 256);
-            if (n == -1)
-            {
-                if (Native.Errno == Native.EINVAL) return;
-                Errors.DieSys(111, Native.Errno, Fatal, "unable to readlink ./supervise: "u8);
-            }
-            target[n] = 0;
-            Native.mkdir(target, 0x1c0);
+            if (Native.Errno == Native.EINVAL) return;
+            Errors.DieSys(111, Native.Errno, Fatal, "unable to readlink ./supervise: "u8);
         }
-    }
-
-    static void MakeFifo(ReadOnlySpan<byte> z)
-    {
-        fixed (byte* p = z) Native.mkfifo(p, 0x180);
+        Files.Mkdir(target.Slice(0, n), Mode.Rwx______);
     }
 
     static void PidChange() => Tai64.Now(out status.Seconds, out status.Nanoseconds);
@@ -89,12 +79,12 @@ static unsafe class Supervise
         status.Pid = (uint)pid;
         status.Paused = (byte)(pid != 0 && paused ? 1 : 0);
         status.Want = (byte)(wantSet ? (wantUp ? 'u' : 'd') : 0);
-        byte* buf = stackalloc byte[ServiceStatus.Size];
-        status.Pack(new Span<byte>(buf, ServiceStatus.Size));
+        Span<byte> buf = stackalloc byte[ServiceStatus.Size];
+        status.Pack(buf);
 
         int fd = Files.OpenTrunc("supervise/status.new"u8);
         if (fd == -1) { Errors.WarnSys(Native.Errno, Warning, "unable to open "u8, dir, "/supervise/status.new: "u8); return; }
-        nint w = Native.write(fd, buf, ServiceStatus.Size);
+        int w = Sys.Write(fd, buf);
         int err = Native.Errno;
         Native.close(fd);
         if (w == -1) { Errors.WarnSys(err, Warning, "unable to write "u8, dir, "/supervise/status.new: "u8); return; }
@@ -125,22 +115,19 @@ static unsafe class Supervise
 
     static void Loop()
     {
-        Native.PollFd* fds = stackalloc Native.PollFd[2];
-        byte ch;
+        Span<Native.PollFd> fds = stackalloc Native.PollFd[2];
+        Span<byte> ch = stackalloc byte[1];
         for (;;)
         {
             if (exitWhenDown && pid == 0) return;
             fds[0] = new Native.PollFd { Fd = selfpipe, Events = Native.POLLIN };
             fds[1] = new Native.PollFd { Fd = control, Events = Native.POLLIN };
-            Native.poll(fds, 2, -1);
-            while (Native.read(selfpipe, &ch, 1) == 1) { }
+            Sys.Poll(fds, -1);
+            while (Sys.Read(selfpipe, ch) == 1) { }
 
-            for (;;)
+            int r;
+            while ((r = Exec.WaitNoHang(out _)) > 0)
             {
-                int wstat;
-                int r = Native.waitpid(-1, &wstat, Native.WNOHANG);
-                if (r == 0) break;
-                if (r == -1) { if (Native.Errno == Native.EINTR) continue; break; }
                 if (r == pid)
                 {
                     pid = 0;
@@ -152,7 +139,7 @@ static unsafe class Supervise
                 }
             }
 
-            if (Native.read(control, &ch, 1) == 1) Command(ch);
+            if (Sys.Read(control, ch) == 1) Command(ch[0]);
         }
     }
 

@@ -2,7 +2,7 @@
 // supervise running in each DIR, through DIR/supervise/control, in one write.
 using Toolkit;
 
-static unsafe class Svc
+static class Svc
 {
     static ReadOnlySpan<byte> Fatal => "svc: fatal: "u8;
     static ReadOnlySpan<byte> Warning => "svc: warning: "u8;
@@ -11,7 +11,7 @@ static unsafe class Svc
     {
         var argv = Args.Argv;
         Native.tk_signal_set(Native.SIGPIPE, 1);
-        byte* data = stackalloc byte[20];
+        Span<byte> data = stackalloc byte[20];
         int length = 0;
         var opt = new Getopt(argv, "udopchaitkx");
         int c;
@@ -19,19 +19,17 @@ static unsafe class Svc
         {
             if (c == '?')
                 Errors.Die(100, "svc options: u up, d down, o once, x exit, p pause, c continue, h hup, a alarm, i interrupt, t term, k kill"u8);
-            if (length < 20 && new ReadOnlySpan<byte>(data, length).IndexOf((byte)c) < 0) data[length++] = (byte)c;
+            if (length < 20 && data.Slice(0, length).IndexOf((byte)c) < 0) data[length++] = (byte)c;
         }
         int origin = Files.OpenRead("."u8);
         if (origin == -1) Errors.DieSys(111, Native.Errno, Fatal, "unable to open current directory: "u8);
         for (int i = opt.Index; i < argv.Length; i++)
         {
             var dir = argv[i];
-            int r;
-            fixed (byte* z = Args.Z(dir)) r = Native.chdir(z);
-            if (r == -1) Errors.WarnSys(Native.Errno, Warning, "unable to chdir to "u8, dir, ": "u8);
+            if (Files.Chdir(dir) == -1) Errors.WarnSys(Native.Errno, Warning, "unable to chdir to "u8, dir, ": "u8);
             else
             {
-                int fd = Files.Open("supervise/control"u8, Native.O_WRONLY | Native.O_NONBLOCK | Native.O_CLOEXEC);
+                int fd = Files.OpenWrite("supervise/control"u8);
                 if (fd == -1)
                 {
                     if (Native.Errno == Native.ENXIO) Errors.Warn(Warning, "unable to control "u8, dir, ": supervise not running"u8);
@@ -40,7 +38,7 @@ static unsafe class Svc
                 else
                 {
                     Native.fcntl(fd, Native.F_SETFL, Native.O_WRONLY);
-                    if (Native.write(fd, data, length) < length)
+                    if (Sys.Write(fd, data.Slice(0, length)) < length)
                         Errors.WarnSys(Native.Errno, Warning, "error writing commands to "u8, dir, ": "u8);
                     Native.close(fd);
                 }

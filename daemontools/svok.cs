@@ -2,7 +2,7 @@
 // reading), 100 if not.
 using Toolkit;
 
-static unsafe class Svok
+static class Svok
 {
     static ReadOnlySpan<byte> Fatal => "svok: fatal: "u8;
 
@@ -10,9 +10,8 @@ static unsafe class Svok
     {
         var argv = Args.Argv;
         if (argv.Length < 2) Errors.Die(100, "svok: usage: svok dir"u8);
-        fixed (byte* z = Args.Z(argv[1]))
-            if (Native.chdir(z) == -1) Errors.DieSys(111, Native.Errno, Fatal, "unable to chdir to "u8, argv[1], ": "u8);
-        int fd = Files.Open("supervise/ok"u8, Native.O_WRONLY | Native.O_NONBLOCK | Native.O_CLOEXEC);
+        if (Files.Chdir(argv[1]) == -1) Errors.DieSys(111, Native.Errno, Fatal, "unable to chdir to "u8, argv[1], ": "u8);
+        int fd = Files.OpenWrite("supervise/ok"u8);
         if (fd == -1)
         {
             int e = Native.Errno;

@@ -6,7 +6,7 @@
 using System.Collections.Generic;
 using Toolkit;
 
-static unsafe class Svscan
+static class Svscan
 {
     static ReadOnlySpan<byte> Fatal => "svscan: fatal: "u8;
     static ReadOnlySpan<byte> Warning => "svscan: warning: "u8;
@@ -26,9 +26,8 @@ static unsafe class Svscan
     internal static int Main()
     {
         var argv = Args.Argv;
-        if (argv.Length > 1)
-            fixed (byte* z = Args.Z(argv[1]))
-                if (Native.chdir(z) == -1) Errors.DieSys(111, Native.Errno, Fatal, "unable to chdir to "u8, argv[1], ": "u8);
+        if (argv.Length > 1 && Files.Chdir(argv[1]) == -1)
+            Errors.DieSys(111, Native.Errno, Fatal, "unable to chdir to "u8, argv[1], ": "u8);
         for (;;)
         {
             Scan();
@@ -38,12 +37,9 @@ static unsafe class Svscan
 
     static void Scan()
     {
-        for (;;)
+        int r;
+        while ((r = Exec.WaitNoHang(out _)) > 0)
         {
-            int wstat;
-            int r = Native.waitpid(-1, &wstat, Native.WNOHANG);
-            if (r == 0) break;
-            if (r == -1) { if (Native.Errno == Native.EINTR) continue; break; }
             foreach (var s in services)
             {
                 if (s.Pid == r) { s.Pid = 0; break; }
@@ -52,18 +48,12 @@ static unsafe class Svscan
         }
         foreach (var s in services) s.Active = false;
 
-        nint dir;
-        fixed (byte* z = ".\0"u8) dir = Native.opendir(z);
-        if (dir == 0) { Errors.WarnSys(Native.Errno, Warning, "unable to read directory: "u8); return; }
-        for (;;)
+        using (var dir = Dir.Open("."u8))
         {
-            byte* entry = Native.readdir(dir);
-            if (entry == null) break;
-            Start(Dirent.Name(entry));
+            if (dir == null) { Errors.WarnSys(Native.Errno, Warning, "unable to read directory: "u8); return; }
+            while (dir.Next(out var name)) Start(name.ToArray());
+            if (dir.Errno != 0) { Errors.WarnSys(dir.Errno, Warning, "unable to read directory: "u8); return; }
         }
-        int err = Native.Errno;
-        if (err != 0) { Errors.WarnSys(err, Warning, "unable to read directory: "u8); Native.closedir(dir); return; }
-        Native.closedir(dir);
 
         for (int i = 0; i < services.Count;)
         {
@@ -83,7 +73,7 @@ static unsafe class Svscan
     {
         if (name.Length == 0 || name[0] == '.') return;
         if (Files.Stat(name, out var st) == -1) { Errors.WarnSys(Native.Errno, Warning, "unable to stat "u8, name, ": "u8); return; }
-        if ((st.Mode & Native.S_IFMT) != Native.S_IFDIR) return;
+        if (!st.IsDirectory) return;
 
         Service s = null;
         foreach (var t in services)
@@ -108,14 +98,11 @@ static unsafe class Svscan
             }
             if (s.HasLog)
             {
-                int* pi = stackalloc int[2];
-                if (Native.pipe2(pi, Native.O_CLOEXEC) == -1)
+                if (!Sys.Pipe(out s.PipeRead, out s.PipeWrite))
                 {
                     Errors.WarnSys(Native.Errno, Warning, "unable to create pipe for "u8, name, ": "u8);
                     return;
                 }
-                s.PipeRead = pi[0];
-                s.PipeWrite = pi[1];
             }
             services.Add(s);
         }

@@ -3,7 +3,7 @@
 // cannot be converted is passed through as it was (the C program crashes on some).
 using Toolkit;
 
-static unsafe class Tai64nlocal
+static class Tai64nlocal
 {
     static Input input;
     static Output output;
@@ -61,9 +61,7 @@ static unsafe class Tai64nlocal
 
     static bool Local(ulong secs, ulong nanos)
     {
-        long t = (long)secs;
-        Native.Tm tm;
-        if (Native.localtime_r(&t, &tm) == null) return false;
+        if (!Sys.LocalTime((long)secs, out var tm)) return false;
         Span<byte> b = stackalloc byte[64];
         int n = Numbers.Format(b, (ulong)(1900L + tm.Year));
         b[n++] = (byte)'-';

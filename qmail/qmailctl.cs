@@ -215,7 +215,7 @@ static class Qmailctl
         }
         int code = RunProgram(Path.Combine(binDir, "tcprules"), fd, rulesText + ".cdb", rulesText + ".tmp");
         Native.close(fd);
-        if (code == 0) File.SetUnixFileMode(rulesText + ".cdb", (UnixFileMode)0x1a4);
+        if (code == 0) File.SetUnixFileMode(rulesText + ".cdb", (UnixFileMode)Mode.Rw_r__r__);
         return code;
     }
 
@@ -226,7 +226,7 @@ static class Qmailctl
 
     /// <summary>Runs a program with our stdout and stderr (stdin from fd when given) and waits;
     /// an exec failure is reported as a warning, not a crash.</summary>
-    public static unsafe int RunProgram(string path, int stdinFd, params string[] args)
+    public static int RunProgram(string path, int stdinFd, params string[] args)
     {
         Out.Flush();
         var argv = new byte[args.Length + 1][];
@@ -244,6 +244,6 @@ static class Qmailctl
             Errors.WarnSys(execError, "qmailctl: warning: "u8, "unable to run "u8, argv[0], ": "u8);
             return 111;
         }
-        return (status & 0x7f) != 0 ? 111 : (status >> 8) & 0xff;
+        return WaitStatus.Crashed(status) ? 111 : WaitStatus.ExitCode(status);
     }
 }

@@ -101,8 +101,8 @@ static class QmailSetup
         }
         Install(Below(s, s.Qmail, "rc"), Template("qmail-send/rc", vars), overwrite: false);
         MakeDir(Below(s, s.Qmail, "control"));
-        Install(Below(s, s.Qmail, "control", "defaultdelivery"), "./Maildir/\n", overwrite: false, mode: 0x1a4);
-        Install(Below(s, s.Qmail, "control", "concurrencyincoming"), "20\n", overwrite: false, mode: 0x1a4);
+        Install(Below(s, s.Qmail, "control", "defaultdelivery"), "./Maildir/\n", overwrite: false, mode: Mode.Rw_r__r__);
+        Install(Below(s, s.Qmail, "control", "concurrencyincoming"), "20\n", overwrite: false, mode: Mode.Rw_r__r__);
 
         var logDirs = new List<string> { s.LogDir, s.LogDir + "/smtpd" };
         if (s.Pop3) logDirs.Add(s.LogDir + "/pop3d");
@@ -115,7 +115,7 @@ static class QmailSetup
 
         var rulesPath = Below(s, s.Rules);
         MakeDir(Path.GetDirectoryName(rulesPath));
-        Install(rulesPath, "127.:allow,RELAYCLIENT=\"\"\n", overwrite: false, mode: 0x1a4);
+        Install(rulesPath, "127.:allow,RELAYCLIENT=\"\"\n", overwrite: false, mode: Mode.Rw_r__r__);
         if (!File.Exists(rulesPath + ".cdb") || File.GetLastWriteTimeUtc(rulesPath + ".cdb") < File.GetLastWriteTimeUtc(rulesPath))
         {
             Say("compile " + rulesPath + ".cdb");
@@ -165,11 +165,11 @@ static class QmailSetup
     {
         if (Directory.Exists(path)) return;
         Say("mkdir " + path);
-        Directory.CreateDirectory(path, (UnixFileMode)0x1ed);
+        Directory.CreateDirectory(path, (UnixFileMode)Mode.Rwxr_xr_x);
     }
 
     /// <summary>Writes a file (mode 755 unless given) if it is missing, or differs and may be replaced.</summary>
-    static void Install(string path, string content, bool overwrite, int mode = 0x1ed)
+    static void Install(string path, string content, bool overwrite, int mode = Mode.Rwxr_xr_x)
     {
         if (File.Exists(path) && (!overwrite || File.ReadAllText(path) == content))
         {
@@ -183,13 +183,12 @@ static class QmailSetup
         File.Move(tmp, path, overwrite: true);
     }
 
-    static unsafe void Own(string path, uint uid, uint gid)
+    static void Own(string path, uint uid, uint gid)
     {
-        fixed (byte* z = Args.Z(Encoding.UTF8.GetBytes(path)))
-            if (Native.chown(z, uid, gid) == -1)
-            {
-                Errors.WarnSys(Native.Errno, "qmailctl: warning: "u8, "unable to chown "u8, Encoding.UTF8.GetBytes(path), ": "u8);
-                status = 111;
-            }
+        if (Files.Chown(Encoding.UTF8.GetBytes(path), uid, gid) == -1)
+        {
+            Errors.WarnSys(Native.Errno, "qmailctl: warning: "u8, "unable to chown "u8, Encoding.UTF8.GetBytes(path), ": "u8);
+            status = 111;
+        }
     }
 }

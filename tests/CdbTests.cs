@@ -225,7 +225,7 @@ public class CdbTests
         File.WriteAllBytes(d["h.cdb"], image);
         using var cdb = Cdb.Open(B(d["h.cdb"]), out _);
         Assert.Equal(-1, cdb.Find(B("1.2.3.4")));
-        Assert.Equal(Cdb.EPROTO, cdb.Errno);
+        Assert.Equal(Native.EPROTO, cdb.Errno);
         Assert.Equal(-1, Rules.Find(cdb, B("1.2.3.4"), null, null, out _));
     }
 
@@ -264,7 +264,7 @@ public class CdbTests
         {
             int r = cdb.Find(B(key));
             if (r == 1 && cdb.Data() == null) r = -1;
-            if (r == -1) { errors++; Assert.Equal(Cdb.EPROTO, cdb.Errno); }
+            if (r == -1) { errors++; Assert.Equal(Native.EPROTO, cdb.Errno); }
         }
         Assert.True(errors > 100, $"{errors} format errors");
     }

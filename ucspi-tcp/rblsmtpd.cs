@@ -5,7 +5,7 @@
 using System.Collections.Generic;
 using Toolkit;
 
-static unsafe class Rblsmtpd
+static class Rblsmtpd
 {
     static ReadOnlySpan<byte> Fatal => "rblsmtpd: fatal: "u8;
 
@@ -144,27 +144,26 @@ static unsafe class Rblsmtpd
         input.BeforeRead = () =>
         {
             if (!output.Flush()) Errors.Exit(0);
-            var pfd = new Native.PollFd { Fd = 0, Events = Native.POLLIN };
+            Span<Native.PollFd> pfd = [new Native.PollFd { Fd = 0, Events = Native.POLLIN }];
             for (;;)
             {
                 long wait = deadline - Net.Now();
                 if (wait <= 0) Errors.Exit(0);
-                int r = Native.poll(&pfd, 1, (int)Math.Min(wait, int.MaxValue));
-                if (r > 0) return;
+                if (Sys.Poll(pfd, (int)Math.Min(wait, int.MaxValue)) > 0) return;
             }
         };
         output.Put("220 rblsmtpd.local\r\n"u8);
-        var line = new List<byte>(128);
+        var line = new Bytes(128);
         for (;;)
         {
             int ch = input.Get();
             if (ch < 0) return;
             if (ch != '\n') { line.Add((byte)ch); continue; }
-            if (line.Count > 0 && line[^1] == '\r') line.RemoveAt(line.Count - 1);
-            int verbEnd = 0;
-            while (verbEnd < line.Count && line[verbEnd] != ' ' && line[verbEnd] != 0) verbEnd++;
-            Command(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(line).Slice(0, verbEnd));
-            line.Clear();
+            var text = line.Span;
+            if (text.Length > 0 && text[^1] == '\r') text = text.Slice(0, text.Length - 1);
+            int verbEnd = text.IndexOfAny((byte)' ', (byte)0);
+            Command(verbEnd < 0 ? text : text.Slice(0, verbEnd));
+            line.Length = 0;
         }
     }
 

@@ -3,7 +3,7 @@
 using System.Collections.Generic;
 using Toolkit;
 
-static unsafe class Tcpclient
+static class Tcpclient
 {
     static ReadOnlySpan<byte> Fatal => "tcpclient: fatal: "u8;
     static int verbosity = 1;
@@ -159,7 +159,7 @@ static unsafe class Tcpclient
                 int err = TimeoutConnect(s, six ? ip : Net.OnIpv4Socket(ip, connect: true), port, timeouts[loop]);
                 if (err == 0)
                 {
-                    Native.fcntl(s, 4 /* F_SETFL */, 0);
+                    Native.fcntl(s, Native.F_SETFL, 0);
                     return s;
                 }
                 Native.close(s);
@@ -177,14 +177,13 @@ static unsafe class Tcpclient
     {
         if (Net.Connect(s, ip, port, netif) == 0) return 0;
         if (Native.Errno != Native.EINPROGRESS) return Native.Errno;
-        var pfd = new Native.PollFd { Fd = s, Events = Native.POLLOUT };
+        Span<Native.PollFd> pfd = [new Native.PollFd { Fd = s, Events = Native.POLLOUT }];
         long deadline = Net.Now() + (long)Math.Min(seconds, int.MaxValue / 1000) * 1000;
         for (;;)
         {
             long wait = deadline - Net.Now();
             if (wait <= 0) return Native.ETIMEDOUT;
-            int r = Native.poll(&pfd, 1, (int)wait);
-            if (r > 0) return Net.SocketError(s);
+            if (Sys.Poll(pfd, (int)wait) > 0) return Net.SocketError(s);
         }
     }
 }

@@ -155,17 +155,3 @@ static class Tcprules
         Errors.Die(100, Fatal, "unable to parse this line: "u8, nul < 0 ? line : line.Slice(0, nul));
     }
 }
-
-/// <summary>A growable byte string (djb's stralloc).</summary>
-sealed class Bytes
-{
-    byte[] buf = new byte[256];
-    public int Length;
-    public Span<byte> Span => buf.AsSpan(0, Length);
-    public void Add(ReadOnlySpan<byte> s)
-    {
-        if (buf.Length - Length < s.Length) Array.Resize(ref buf, Math.Max(buf.Length * 2, Length + s.Length));
-        s.CopyTo(buf.AsSpan(Length));
-        Length += s.Length;
-    }
-}
