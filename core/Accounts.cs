@@ -22,11 +22,8 @@ public static unsafe class Accounts
     public static bool Find(ReadOnlySpan<byte> passwd, ReadOnlySpan<byte> name, out uint uid, out uint gid)
     {
         uid = gid = 0;
-        while (passwd.Length > 0)
+        foreach (var line in new Lines(passwd))
         {
-            int end = passwd.IndexOf((byte)'\n');
-            var line = end < 0 ? passwd : passwd.Slice(0, end);
-            passwd = end < 0 ? default : passwd.Slice(end + 1);
             if (line.Length <= name.Length || line[name.Length] != ':' || !line.StartsWith(name)) continue;
             var rest = line.Slice(name.Length + 1);
             int colon = rest.IndexOf((byte)':');

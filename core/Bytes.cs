@@ -1,4 +1,4 @@
-// djb's stralloc: a byte string that grows as bytes are added.
+// djb's stralloc: a byte string that grows as bytes are added; and djb's case_diffb.
 namespace Toolkit;
 
 public sealed class Bytes
@@ -32,4 +32,18 @@ public sealed class Bytes
     }
 
     public byte[] ToArray() => Span.ToArray();
+
+    /// <summary>djb's case_diffb == 0: equal but for the case of ASCII letters.</summary>
+    public static bool CaseEqual(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    {
+        if (a.Length != b.Length) return false;
+        for (int i = 0; i < a.Length; i++)
+        {
+            byte x = a[i], y = b[i];
+            if (x >= 'A' && x <= 'Z') x += 32;
+            if (y >= 'A' && y <= 'Z') y += 32;
+            if (x != y) return false;
+        }
+        return true;
+    }
 }

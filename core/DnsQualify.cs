@@ -4,7 +4,7 @@
 // exists, else from the search list in $LOCALDOMAIN, else from the first search or domain line
 // of /etc/resolv.conf, else from the domain of the host's own name. A rewritten name holding
 // '+' stands for several: the part before the first '+' followed by each part after one, tried
-// in order until one has addresses. Each is then read as dns_ip4 reads a name (Dns.Ip), so a
+// in order until one has addresses. Each is then read as dns_ip4 reads a name (Dns.Lookup), so a
 // rewritten dotted quad never goes to DNS.
 using System.Collections.Generic;
 
@@ -13,18 +13,18 @@ namespace Toolkit;
 public static unsafe class DnsQualify
 {
     /// <summary>The addresses of the first qualified name that has any: its A records (djb's
-    /// dns_ip4_qualify), or for ucspi-tcp-ipv6's behaviour its AAAA and A records (Dns.Ip6).
+    /// dns_ip4_qualify), or for ucspi-tcp-ipv6's behaviour its AAAA and A records (Dns.Lookup6).
     /// None if no name has; null on temporary failure, with errno saying why. An IPv6 address
     /// is taken as it is: a search list's rules would append domains to it.</summary>
     public static List<byte[]> Addresses(ReadOnlySpan<byte> name, bool ipv6, out int errno)
     {
-        if (ipv6 && name.IndexOf((byte)':') >= 0) return Dns.Ip6(name, out errno);
+        if (ipv6 && name.IndexOf((byte)':') >= 0) return Dns.Lookup6(name, out errno);
         var rules = Rules(out errno);
         if (rules == null) return null;
         List<byte[]> found = [];
         foreach (var candidate in Candidates(Rewrite(name, rules)))
         {
-            found = ipv6 ? Dns.Ip6(candidate, out errno) : Dns.Ip(candidate, Dns.A, out errno);
+            found = ipv6 ? Dns.Lookup6(candidate, out errno) : Dns.Lookup(candidate, Dns.A, out errno);
             if (found == null || found.Count > 0) break;
         }
         return found;
@@ -52,9 +52,9 @@ public static unsafe class DnsQualify
     public static byte[] FileRules(ReadOnlySpan<byte> data)
     {
         var rules = new List<byte>(data.Length + 1);
-        foreach (var line in Lines(data))
+        foreach (var line in new Lines(data))
         {
-            var rule = line.AsSpan().TrimEnd(" \t\r"u8);
+            var rule = line.TrimEnd(" \t\r"u8);
             rules.AddRange(rule);
             rules.Add(0);
         }
@@ -74,12 +74,12 @@ public static unsafe class DnsQualify
     /// list, its words separated by spaces and tabs; null if there is no such line.</summary>
     public static byte[] ResolvConfRules(ReadOnlySpan<byte> conf)
     {
-        foreach (var line in Lines(conf))
+        foreach (var line in new Lines(conf))
         {
             if (line.Length < 7 || (line[6] != ' ' && line[6] != '\t')) continue;
-            if (!line.AsSpan(0, 6).SequenceEqual("search"u8) && !line.AsSpan(0, 6).SequenceEqual("domain"u8)) continue;
+            if (!line.Slice(0, 6).SequenceEqual("search"u8) && !line.Slice(0, 6).SequenceEqual("domain"u8)) continue;
             var domains = new List<byte[]>();
-            var words = line.AsSpan(7);
+            var words = line.Slice(7);
             while (words.Length > 0)
             {
                 int end = words.IndexOfAny((byte)' ', (byte)'\t');
@@ -132,14 +132,6 @@ public static unsafe class DnsQualify
         return host.AsSpan(0, host.AsSpan().IndexOf((byte)0)).ToArray();
     }
 
-    /// <summary>The lines of a file, the last one whether or not a newline ends it.</summary>
-    static List<byte[]> Lines(ReadOnlySpan<byte> data)
-    {
-        var lines = new List<byte[]>();
-        foreach (var range in data.Split((byte)'\n')) lines.Add(data[range].ToArray());
-        return lines;
-    }
-
     /// <summary>Every rule in turn, each on the result of the ones before.</summary>
     public static byte[] Rewrite(ReadOnlySpan<byte> name, ReadOnlySpan<byte> rules)
     {
@@ -161,7 +153,7 @@ public static unsafe class DnsQualify
         if (colon < 0 || work.Length < colon) return work;
         int prefix = work.Length - colon;
         if (kind == '=' && prefix > 0) return work;
-        if (!Dns.CaseEqual(rule.Slice(0, colon), work.AsSpan(prefix))) return work;
+        if (!Bytes.CaseEqual(rule.Slice(0, colon), work.AsSpan(prefix))) return work;
         if (kind == '?' && work.AsSpan(0, prefix).IndexOfAny((byte)'.', (byte)'[', (byte)']') >= 0) return work;
         if (kind == '-') prefix = 0;
         return [.. work.AsSpan(0, prefix), .. rule.Slice(colon + 1)];

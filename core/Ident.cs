@@ -6,7 +6,7 @@ using System.Collections.Generic;
 
 namespace Toolkit;
 
-public sealed unsafe class Ident : IPollTask
+public sealed class Ident : IPollTask
 {
     int fd;
     bool sent;
@@ -24,7 +24,7 @@ public sealed unsafe class Ident : IPollTask
 
     public Ident(ReadOnlySpan<byte> localIp, int localPort, ReadOnlySpan<byte> remoteIp, int remotePort, int timeoutSeconds)
     {
-        Deadline = Net.Now() + timeoutSeconds * 1000L;
+        Deadline = Clock.Now() + timeoutSeconds * 1000L;
         var r = new List<byte>(Numbers.Text((ulong)remotePort));
         r.AddRange(" , "u8.ToArray());
         r.AddRange(Numbers.Text((ulong)localPort));
@@ -40,7 +40,7 @@ public sealed unsafe class Ident : IPollTask
     public static byte[] Lookup(ReadOnlySpan<byte> localIp, int localPort, ReadOnlySpan<byte> remoteIp, int remotePort, int timeoutSeconds)
     {
         var q = new Ident(localIp, localPort, remoteIp, remotePort, timeoutSeconds);
-        Net.Drive(q);
+        Poll.Drive(q);
         return q.Info;
     }
 
@@ -52,28 +52,25 @@ public sealed unsafe class Ident : IPollTask
         Done = true;
     }
 
-    public void Cancel() => Finish(false);
-
     public void Step(short revents)
     {
         if (Done) return;
         if (revents == 0)
         {
-            if (Net.Now() >= Deadline) Finish(false);
+            if (Clock.Now() >= Deadline) Finish(false);
             return;
         }
         if (!sent)
         {
             if (requestSent == 0 && Net.SocketError(fd) != 0) { Finish(false); return; }
-            nint w;
-            fixed (byte* p = request) w = Native.send(fd, p + requestSent, request.Length - requestSent, Native.MSG_NOSIGNAL);
+            int w = Net.Send(fd, request.AsSpan(requestSent));
             if (w < 0) { if (Native.Errno != Native.EAGAIN) Finish(false); return; }
-            requestSent += (int)w;
+            requestSent += w;
             if (requestSent == request.Length) { sent = true; Events = Native.POLLIN; }
             return;
         }
-        byte* buf = stackalloc byte[128];
-        nint r = Native.recv(fd, buf, 128, 0);
+        Span<byte> buf = stackalloc byte[128];
+        int r = Net.Recv(fd, buf);
         if (r < 0 && (Native.Errno == Native.EAGAIN || Native.Errno == Native.EINTR)) return;
         if (r <= 0) { Finish(false); return; }
         for (int i = 0; i < r; i++)

@@ -1,17 +1,6 @@
-// IPv4 and IPv6 sockets through raw libc calls (djb's socket_* functions), IP address text forms,
-// port names from /etc/services, and a monotonic millisecond clock for deadlines.
+// IPv4 and IPv6 sockets through raw libc calls (djb's socket_* functions). Addresses are
+// bytes (core/Ip.cs); a port is a number (core/Services.cs reads names).
 namespace Toolkit;
-
-/// <summary>A socket operation driven by poll(2): wait for Events on Fd until Deadline, then Step.</summary>
-public interface IPollTask
-{
-    int Fd { get; }
-    short Events { get; }
-    long Deadline { get; }
-    bool Done { get; }
-    /// <summary>Advances after poll: revents for Fd, or 0 when the deadline may have passed.</summary>
-    void Step(short revents);
-}
 
 public static unsafe class Net
 {
@@ -97,81 +86,8 @@ public static unsafe class Net
         port = sa[2] << 8 | sa[3];
         if (sa[0] != Native.AF_INET6) return new ReadOnlySpan<byte>(sa + 4, 4).ToArray();
         var ip = new ReadOnlySpan<byte>(sa + 8, 16);
-        return IsMapped(ip) ? ip.Slice(12).ToArray() : ip.ToArray();
+        return Ip.IsMapped(ip) ? ip.Slice(12).ToArray() : ip.ToArray();
     }
-
-    /// <summary>::ffff:a.b.c.d, an IPv4 client of a dual-stack socket.</summary>
-    public static bool IsMapped(ReadOnlySpan<byte> ip16) =>
-        ip16.Slice(0, 10).IndexOfAnyExcept((byte)0) < 0 && ip16[10] == 0xff && ip16[11] == 0xff;
-
-    /// <summary>The 4-byte form of an IPv4-mapped address; any other as it is.</summary>
-    public static byte[] Unmapped(byte[] ip) => ip.Length == 16 && IsMapped(ip) ? ip[12..] : ip;
-
-    /// <summary>An address for an IPv4 socket as ucspi-tcp-ipv6 gives it one (-4): IPv4-mapped ones
-    /// as IPv4, :: too to bind, ::1 as 127.0.0.1 to connect; other IPv6 addresses stay, so that
-    /// bind or connect fails as it does there ("address family not supported").</summary>
-    public static byte[] OnIpv4Socket(byte[] ip, bool connect)
-    {
-        if (ip.Length == 4 || IsMapped(ip)) return Unmapped(ip);
-        int nonzero = ip.AsSpan().IndexOfAnyExcept((byte)0);
-        if (nonzero < 0 && !connect) return new byte[4];
-        if (nonzero == 15 && ip[15] == 1 && connect) return [127, 0, 0, 1];
-        return ip;
-    }
-
-    /// <summary>The IPv4-mapped form of a 4-byte address.</summary>
-    public static byte[] Mapped(ReadOnlySpan<byte> ip4)
-    {
-        var r = new byte[16];
-        r[10] = r[11] = 0xff;
-        ip4.CopyTo(r.AsSpan(12));
-        return r;
-    }
-
-    /// <summary>Text of an IPv4 (dotted) or IPv6 address (lower-case hex, the longest run of two or
-    /// more zero groups as "::", a mapped address as ::ffff:a.b.c.d).</summary>
-    public static byte[] FormatIp(ReadOnlySpan<byte> ip)
-    {
-        if (ip.Length == 4) return FormatIp4(ip);
-        if (IsMapped(ip))
-        {
-            var v4 = FormatIp4(ip.Slice(12));
-            var r = new byte[7 + v4.Length];
-            "::ffff:"u8.CopyTo(r);
-            v4.CopyTo(r, 7);
-            return r;
-        }
-        int bestStart = -1, bestLen = 1;
-        for (int i = 0; i < 8;)
-        {
-            if (ip[2 * i] != 0 || ip[2 * i + 1] != 0) { i++; continue; }
-            int j = i;
-            while (j < 8 && ip[2 * j] == 0 && ip[2 * j + 1] == 0) j++;
-            if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
-            i = j;
-        }
-        var o = new System.Collections.Generic.List<byte>(40);
-        for (int i = 0; i < 8; i++)
-        {
-            if (i == bestStart) { o.Add((byte)':'); o.Add((byte)':'); i += bestLen - 1; continue; }
-            if (o.Count > 0 && o[^1] != ':') o.Add((byte)':');
-            int w = ip[2 * i] << 8 | ip[2 * i + 1];
-            bool started = false;
-            for (int shift = 12; shift >= 0; shift -= 4)
-            {
-                int d = (w >> shift) & 15;
-                if (d == 0 && !started && shift > 0) continue;
-                started = true;
-                o.Add((byte)(d < 10 ? '0' + d : 'a' + d - 10));
-            }
-        }
-        return o.ToArray();
-    }
-
-    /// <summary>An address as ucspi-tcp-ipv6 writes it into TCPLOCALIP and the like: an IPv4 (or
-    /// IPv4-mapped) address dotted, unless forced to IPv6 text (-6); IPv6 ones in IPv6 text.</summary>
-    public static byte[] Text6(ReadOnlySpan<byte> ip, bool force6) =>
-        ip.Length == 4 && force6 ? FormatIp(Mapped(ip)) : FormatIp(ip);
 
     /// <summary>The index of a network interface (if_nametoindex; 0 if there is none of that name).</summary>
     public static uint InterfaceIndex(byte[] name)
@@ -193,144 +109,22 @@ public static unsafe class Net
     /// <summary>setsockopt(IP_OPTIONS, none): drop source-routing options (socket_ipoptionskill).</summary>
     public static void KillIpOptions(int fd) => Native.setsockopt(fd, Native.IPPROTO_IP, Native.IP_OPTIONS, null, 0);
 
-    /// <summary>Dotted-quad text of a 4-byte address (ip4_fmt).</summary>
-    public static byte[] FormatIp4(ReadOnlySpan<byte> ip)
+    /// <summary>send(2) without SIGPIPE: bytes sent, or -1.</summary>
+    public static int Send(int fd, ReadOnlySpan<byte> buf)
     {
-        Span<byte> b = stackalloc byte[16];
-        int n = 0;
-        for (int i = 0; i < 4; i++)
-        {
-            if (i > 0) b[n++] = (byte)'.';
-            n += Numbers.Format(b.Slice(n), ip[i]);
-        }
-        return b.Slice(0, n).ToArray();
+        fixed (byte* p = buf) return (int)Native.send(fd, p, buf.Length, Native.MSG_NOSIGNAL);
     }
 
-    /// <summary>djb's ip4_scan: "a.b.c.d" with numbers up to 255; returns the bytes used, 0 if not an address.</summary>
-    public static int ScanIp4(ReadOnlySpan<byte> s, Span<byte> ip)
+    /// <summary>recv(2): bytes received, 0 at the end, or -1.</summary>
+    public static int Recv(int fd, Span<byte> buf)
     {
-        int pos = 0;
-        for (int i = 0; i < 4; i++)
-        {
-            if (i > 0)
-            {
-                if (pos >= s.Length || s[pos] != '.') return 0;
-                pos++;
-            }
-            int n = Numbers.ScanULong(s.Slice(pos), out ulong v);
-            if (n == 0 || v > 255) return 0;
-            ip[i] = (byte)v;
-            pos += n;
-        }
-        return pos;
+        fixed (byte* p = buf) return (int)Native.recv(fd, p, buf.Length, 0);
     }
 
-    /// <summary>An IPv6 address in text form (with "::" and a trailing dotted quad allowed).</summary>
-    public static bool ScanIp6(ReadOnlySpan<byte> s, out byte[] ip)
-    {
-        ip = new byte[16];
-        Span<ushort> words = stackalloc ushort[8];
-        int n = 0, gap = -1, pos = 0;
-        if (s.StartsWith("::"u8)) { gap = 0; pos = 2; }
-        while (pos < s.Length)
-        {
-            if (n == 8) return false;
-            int start = pos;
-            uint v = 0;
-            while (pos < s.Length && pos - start < 5 && HexValue(s[pos]) >= 0) v = v * 16 + (uint)HexValue(s[pos++]);
-            if (pos < s.Length && s[pos] == '.' && n <= 6)
-            {
-                Span<byte> v4 = stackalloc byte[4];
-                if (ScanIp4(s.Slice(start), v4) != s.Length - start) return false;
-                words[n++] = (ushort)(v4[0] << 8 | v4[1]);
-                words[n++] = (ushort)(v4[2] << 8 | v4[3]);
-                pos = s.Length;
-                break;
-            }
-            if (pos == start || pos - start > 4) return false;
-            words[n++] = (ushort)v;
-            if (pos == s.Length) break;
-            if (s[pos] != ':') return false;
-            pos++;
-            if (pos < s.Length && s[pos] == ':') { if (gap >= 0) return false; gap = n; pos++; }
-            else if (pos == s.Length) return false;
-        }
-        if (gap < 0 && n != 8) return false;
-        if (gap >= 0 && n == 8) return false;
-        int fill = 8 - n;
-        for (int i = 0, w = 0; i < 8; i++)
-        {
-            ushort word = 0;
-            if (gap >= 0 && i >= gap && i < gap + fill) word = 0;
-            else word = words[w++];
-            ip[2 * i] = (byte)(word >> 8);
-            ip[2 * i + 1] = (byte)word;
-        }
-        return true;
-    }
-
-    static int HexValue(byte c) =>
-        c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-
-    /// <summary>A TCP port: all digits (as djb: an empty string is port 0), or a name from /etc/services.</summary>
-    public static bool Port(ReadOnlySpan<byte> text, out int port)
-    {
-        if (Numbers.ScanULong(text, out ulong u) == text.Length) { port = (ushort)u; return true; }
-        port = 0;
-        var services = Files.ReadAll("/etc/services"u8, out _);
-        if (services == null) return false;
-        ReadOnlySpan<byte> rest = services;
-        while (rest.Length > 0)
-        {
-            int end = rest.IndexOf((byte)'\n');
-            var line = end < 0 ? rest : rest.Slice(0, end);
-            rest = end < 0 ? default : rest.Slice(end + 1);
-            int hash = line.IndexOf((byte)'#');
-            if (hash >= 0) line = line.Slice(0, hash);
-            var name = Word(ref line);
-            var number = Word(ref line);
-            int slash = number.IndexOf((byte)'/');
-            if (slash < 0 || !number.Slice(slash + 1).SequenceEqual("tcp"u8)) continue;
-            bool match = name.SequenceEqual(text);
-            for (var alias = Word(ref line); !match && alias.Length > 0; alias = Word(ref line))
-                match = alias.SequenceEqual(text);
-            if (!match) continue;
-            if (Numbers.ScanULong(number, out u) != slash || slash == 0) continue;
-            port = (ushort)u;
-            return true;
-        }
-        return false;
-    }
-
-    static ReadOnlySpan<byte> Word(ref ReadOnlySpan<byte> line)
-    {
-        int i = 0;
-        while (i < line.Length && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) i++;
-        int j = i;
-        while (j < line.Length && line[j] != ' ' && line[j] != '\t' && line[j] != '\r') j++;
-        var w = line.Slice(i, j - i);
-        line = line.Slice(j);
-        return w;
-    }
-
-    /// <summary>Runs one task to completion, blocking.</summary>
-    public static void Drive(IPollTask task)
-    {
-        var pfd = new Native.PollFd();
-        while (!task.Done)
-        {
-            pfd.Fd = task.Fd; pfd.Events = task.Events; pfd.Revents = 0;
-            long wait = task.Deadline - Now();
-            if (wait > 0 && Native.poll(&pfd, 1, (int)Math.Min(wait, int.MaxValue)) == -1) continue;
-            task.Step(pfd.Revents);
-        }
-    }
-
-    /// <summary>Milliseconds on the monotonic clock.</summary>
-    public static long Now()
-    {
-        Native.TimeSpec ts;
-        Native.clock_gettime(1, &ts);
-        return ts.Sec * 1000 + ts.Nsec / 1000000;
-    }
+    // tcpserver.cs's names for what core/Ip.cs, core/Services.cs and core/Clock.cs do.
+    public static bool IsMapped(ReadOnlySpan<byte> ip16) => Ip.IsMapped(ip16);
+    public static byte[] OnIpv4Socket(byte[] ip, bool connect) => Ip.OnIpv4Socket(ip, connect);
+    public static byte[] Text6(ReadOnlySpan<byte> ip, bool force6) => Ip.Text6(ip, force6);
+    public static bool Port(ReadOnlySpan<byte> text, out int port) => Services.Port(text, out port);
+    public static long Now() => Clock.Now();
 }

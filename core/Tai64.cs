@@ -34,8 +34,8 @@ public static unsafe class Tai64
         out25[0] = (byte)'@';
         for (int i = 0; i < 12; i++)
         {
-            out25[1 + 2 * i] = Hex[label12[i] >> 4];
-            out25[2 + 2 * i] = Hex[label12[i] & 15];
+            out25[1 + 2 * i] = Numbers.HexDigit(label12[i] >> 4);
+            out25[2 + 2 * i] = Numbers.HexDigit(label12[i] & 15);
         }
     }
 
@@ -46,6 +46,4 @@ public static unsafe class Tai64
         Now(label);
         Format(label, out25);
     }
-
-    static ReadOnlySpan<byte> Hex => "0123456789abcdef"u8;
 }

@@ -135,11 +135,11 @@ public class TcpserverTests : IClassFixture<TcpserverDns>
             var r = Sh($"exec {exe} 127.0.0.1 {s.Port} true");
             Assert.Equal("exit 111\n--- stdout\n\n--- stderr\ntcpserver: fatal: unable to bind: address already used\n", r.ToString());
         }
-        Assert.True(Net.Port("smtp"u8, out int smtp));
+        Assert.True(Services.Port("smtp"u8, out int smtp));
         Assert.Equal(25, smtp);
-        Assert.True(Net.Port("pop3"u8, out int pop3));
+        Assert.True(Services.Port("pop3"u8, out int pop3));
         Assert.Equal(110, pop3);
-        Assert.False(Net.Port("nosuchservice"u8, out _));
+        Assert.False(Services.Port("nosuchservice"u8, out _));
     }
 
     [Fact]
@@ -252,15 +252,15 @@ public class TcpserverTests : IClassFixture<TcpserverDns>
         Assert.True(s.WaitLog("status 25600"), s.Log);
         foreach (var text in new[] { "::1", "::", "1:2:3:4:5:6:7:8", "fe80::1:0:0:2", "1::", "2001:db8::ff00:42:8329", "::ffff:1.2.3.4" })
         {
-            Assert.True(Net.ScanIp6(Encoding.ASCII.GetBytes(text), out var ip), text);
-            Assert.Equal(text, Encoding.ASCII.GetString(Net.FormatIp(ip)));
+            Assert.True(Ip.Scan6(Encoding.ASCII.GetBytes(text), out var ip), text);
+            Assert.Equal(text, Encoding.ASCII.GetString(Ip.Format(ip)));
         }
-        Assert.False(Net.ScanIp6("1:2"u8, out _));
-        Assert.False(Net.ScanIp6("1::2::3"u8, out _));
-        Assert.Equal("4.3.2.1.in-addr.arpa", Encoding.ASCII.GetString(Dns.ReverseName(new byte[] { 1, 2, 3, 4 })));
+        Assert.False(Ip.Scan6("1:2"u8, out _));
+        Assert.False(Ip.Scan6("1::2::3"u8, out _));
+        Assert.Equal("4.3.2.1.in-addr.arpa", Encoding.ASCII.GetString(DnsPacket.ReverseName(new byte[] { 1, 2, 3, 4 })));
         var loopback = new byte[16];
         loopback[15] = 1;
-        Assert.Equal("1." + string.Concat(Enumerable.Repeat("0.", 31)) + "ip6.arpa", Encoding.ASCII.GetString(Dns.ReverseName(loopback)));
+        Assert.Equal("1." + string.Concat(Enumerable.Repeat("0.", 31)) + "ip6.arpa", Encoding.ASCII.GetString(DnsPacket.ReverseName(loopback)));
     }
 
     [Fact]

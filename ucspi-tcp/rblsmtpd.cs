@@ -58,9 +58,9 @@ static class Rblsmtpd
     {
         ipEnv = Args.GetEnv("TCPREMOTEIP"u8) ?? [];
         var r = new List<byte>(72);
-        if (ipEnv.AsSpan().IndexOf((byte)':') >= 0 && Net.ScanIp6(ipEnv, out var ip6))
+        if (ipEnv.AsSpan().IndexOf((byte)':') >= 0 && Ip.Scan6(ipEnv, out var ip6))
         {
-            var name = Dns.ReverseName(ip6);
+            var name = DnsPacket.ReverseName(ip6);
             ipReverse = name[..^"ip6.arpa".Length];
             return;
         }
@@ -99,7 +99,7 @@ static class Rblsmtpd
             }
             return;
         }
-        text = Dns.Text(answer);
+        text = DnsPacket.Text(answer);
         if (text.Length > 0) decision = flagRblBounce ? 3 : 2;
     }
 
@@ -113,7 +113,7 @@ static class Rblsmtpd
             if (!flagFailClosed) decision = 1;
             return;
         }
-        if (Dns.Addresses(answer, Dns.A).Count > 0) decision = 1;
+        if (DnsPacket.Addresses(answer, Dns.A).Count > 0) decision = 1;
     }
 
     static void Block()
@@ -139,18 +139,11 @@ static class Rblsmtpd
     /// <summary>The fake SMTP server, until QUIT, end of input, an error or the session timeout.</summary>
     static void Smtp()
     {
-        long deadline = Net.Now() + (long)Math.Min(timeout, long.MaxValue / 2000) * 1000;
+        long deadline = Clock.Now() + (long)Math.Min(timeout, long.MaxValue / 2000) * 1000;
         var input = new Input(0, 1024);
         input.BeforeRead = () =>
         {
-            if (!output.Flush()) Errors.Exit(0);
-            Span<Native.PollFd> pfd = [new Native.PollFd { Fd = 0, Events = Native.POLLIN }];
-            for (;;)
-            {
-                long wait = deadline - Net.Now();
-                if (wait <= 0) Errors.Exit(0);
-                if (Sys.Poll(pfd, (int)Math.Min(wait, int.MaxValue)) > 0) return;
-            }
+            if (!output.Flush() || !Poll.Ready(0, Native.POLLIN, deadline)) Errors.Exit(0);
         };
         output.Put("220 rblsmtpd.local\r\n"u8);
         var line = new Bytes(128);
@@ -180,15 +173,5 @@ static class Rblsmtpd
         else output.Put(message);
     }
 
-    static bool Is(ReadOnlySpan<byte> verb, ReadOnlySpan<byte> lower)
-    {
-        if (verb.Length != lower.Length) return false;
-        for (int i = 0; i < verb.Length; i++)
-        {
-            int ch = verb[i];
-            if (ch >= 'A' && ch <= 'Z') ch += 32;
-            if (ch != lower[i]) return false;
-        }
-        return true;
-    }
+    static bool Is(ReadOnlySpan<byte> verb, ReadOnlySpan<byte> name) => Bytes.CaseEqual(verb, name);
 }

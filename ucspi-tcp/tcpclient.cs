@@ -75,7 +75,7 @@ static class Tcpclient
         if (hostname.Length == 0 || hostname.AsSpan().SequenceEqual("0"u8))
             hostname = ipv6Mode && !flag4 ? "::1"u8.ToArray() : "127.0.0.1"u8.ToArray();
         if (rest.Length < 2) Quiet(Usage);
-        if (!Net.Port(rest[1], out int portRemote)) Die("unable to figure out port number for "u8, rest[1]);
+        if (!Services.Port(rest[1], out int portRemote)) Die("unable to figure out port number for "u8, rest[1]);
         if (rest.Length < 3) Quiet(Usage);
 
         var addresses = DnsQualify.Addresses(hostname, ipv6Mode, out int dnsErrno);
@@ -97,10 +97,10 @@ static class Tcpclient
         if (ipRemote == null) Die("unable to get remote address: "u8, errno: Native.Errno);
         Exec.SetEnv("PROTO"u8, ipRemote.Length == 16 || flag6 ? "TCP6"u8 : "TCP"u8);
         Set("TCPLOCALPORT"u8, Numbers.Text((ulong)localPort));
-        Set("TCPLOCALIP"u8, Net.Text6(ipLocal, flag6));
+        Set("TCPLOCALIP"u8, Ip.Text6(ipLocal, flag6));
         Set("TCPLOCALHOST"u8, forceLocal ?? HostName(ipLocal));
         var portText = Numbers.Text((ulong)portRemote);
-        var ipText = Net.Text6(ipRemote, flag6);
+        var ipText = Ip.Text6(ipRemote, flag6);
         Set("TCPREMOTEPORT"u8, portText);
         Set("TCPREMOTEIP"u8, ipText);
         if (verbosity >= 2) Errors.Warn("tcpclient: connected to "u8, ipText, " port "u8, portText);
@@ -124,8 +124,8 @@ static class Tcpclient
     static byte[] LocalIp(byte[] text)
     {
         var ip = new byte[4];
-        if (Net.ScanIp4(text, ip) != 0) return ip;
-        if (!ipv6Mode || !Net.ScanIp6(text, out ip)) Usage();
+        if (Ip.Scan4(text, ip) != 0) return ip;
+        if (!ipv6Mode || !Ip.Scan6(text, out ip)) Usage();
         return ip;
     }
 
@@ -138,8 +138,8 @@ static class Tcpclient
     /// <summary>dns_name4 as tcpclient uses it: the PTR name, "" if there is none, null on failure.</summary>
     static byte[] HostName(byte[] ip)
     {
-        var answer = Dns.Resolve(Dns.ReverseName(ip), Dns.PTR);
-        return answer == null ? null : Dns.Name(answer) ?? [];
+        var answer = Dns.Resolve(DnsPacket.ReverseName(ip), Dns.PTR);
+        return answer == null ? null : DnsPacket.Name(answer) ?? [];
     }
 
     /// <summary>Every address with the first timeout, then those that timed out with the second.</summary>
@@ -154,9 +154,9 @@ static class Tcpclient
                 int s = Net.Socket(Native.SOCK_STREAM, nonBlocking: true, six);
                 if (s == -1) Die("unable to create socket: "u8, errno: Native.Errno);
                 var local = ipLocal ?? new byte[ip.Length];
-                if (six && local.Length == 4) local = Net.Mapped(local);
-                if (Net.Bind(s, six ? local : Net.OnIpv4Socket(local, connect: false), portLocal, reuse: false, netif) == -1) Die("unable to bind socket: "u8, errno: Native.Errno);
-                int err = TimeoutConnect(s, six ? ip : Net.OnIpv4Socket(ip, connect: true), port, timeouts[loop]);
+                if (six && local.Length == 4) local = Ip.Mapped(local);
+                if (Net.Bind(s, six ? local : Ip.OnIpv4Socket(local, connect: false), portLocal, reuse: false, netif) == -1) Die("unable to bind socket: "u8, errno: Native.Errno);
+                int err = TimeoutConnect(s, six ? ip : Ip.OnIpv4Socket(ip, connect: true), port, timeouts[loop]);
                 if (err == 0)
                 {
                     Native.fcntl(s, Native.F_SETFL, 0);
@@ -165,7 +165,7 @@ static class Tcpclient
                 Native.close(s);
                 if (loop == 0 && timeouts[1] != 0 && err == Native.ETIMEDOUT) more.Add(ip);
                 else if (verbosity > 0)
-                    Errors.WarnSys(err, "tcpclient: unable to connect to "u8, Net.FormatIp(Net.Unmapped(ip)), " port "u8, Numbers.Text((ulong)port), ": "u8);
+                    Errors.WarnSys(err, "tcpclient: unable to connect to "u8, Ip.Format(Ip.Unmapped(ip)), " port "u8, Numbers.Text((ulong)port), ": "u8);
             }
             addresses = more;
         }
@@ -177,13 +177,7 @@ static class Tcpclient
     {
         if (Net.Connect(s, ip, port, netif) == 0) return 0;
         if (Native.Errno != Native.EINPROGRESS) return Native.Errno;
-        Span<Native.PollFd> pfd = [new Native.PollFd { Fd = s, Events = Native.POLLOUT }];
-        long deadline = Net.Now() + (long)Math.Min(seconds, int.MaxValue / 1000) * 1000;
-        for (;;)
-        {
-            long wait = deadline - Net.Now();
-            if (wait <= 0) return Native.ETIMEDOUT;
-            if (Sys.Poll(pfd, (int)wait) > 0) return Net.SocketError(s);
-        }
+        long deadline = Clock.Now() + (long)Math.Min(seconds, int.MaxValue / 1000) * 1000;
+        return Poll.Ready(s, Native.POLLOUT, deadline) ? Net.SocketError(s) : Native.ETIMEDOUT;
     }
 }

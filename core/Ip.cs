@@ -1,0 +1,144 @@
+// IP addresses as bytes (4 for IPv4, 16 for IPv6) and as text: djb's ip4_fmt and ip4_scan,
+// ucspi-tcp-ipv6's IPv6 forms, and IPv4-mapped addresses (::ffff:a.b.c.d).
+
+namespace Toolkit;
+
+public static class Ip
+{
+    /// <summary>::ffff:a.b.c.d, an IPv4 client of a dual-stack socket.</summary>
+    public static bool IsMapped(ReadOnlySpan<byte> ip16) =>
+        ip16.Slice(0, 10).IndexOfAnyExcept((byte)0) < 0 && ip16[10] == 0xff && ip16[11] == 0xff;
+
+    /// <summary>The 4-byte form of an IPv4-mapped address; any other as it is.</summary>
+    public static byte[] Unmapped(byte[] ip) => ip.Length == 16 && IsMapped(ip) ? ip[12..] : ip;
+
+    /// <summary>The IPv4-mapped form of a 4-byte address.</summary>
+    public static byte[] Mapped(ReadOnlySpan<byte> ip4)
+    {
+        var r = new byte[16];
+        r[10] = r[11] = 0xff;
+        ip4.CopyTo(r.AsSpan(12));
+        return r;
+    }
+
+    /// <summary>An address for an IPv4 socket as ucspi-tcp-ipv6 gives it one (-4): IPv4-mapped ones
+    /// as IPv4, :: too to bind, ::1 as 127.0.0.1 to connect; other IPv6 addresses stay, so that
+    /// bind or connect fails as it does there ("address family not supported").</summary>
+    public static byte[] OnIpv4Socket(byte[] ip, bool connect)
+    {
+        if (ip.Length == 4 || IsMapped(ip)) return Unmapped(ip);
+        int nonzero = ip.AsSpan().IndexOfAnyExcept((byte)0);
+        if (nonzero < 0 && !connect) return new byte[4];
+        if (nonzero == 15 && ip[15] == 1 && connect) return [127, 0, 0, 1];
+        return ip;
+    }
+
+    /// <summary>Text of an IPv4 (dotted) or IPv6 address (lower-case hex, the longest run of two or
+    /// more zero groups as "::", a mapped address as ::ffff:a.b.c.d).</summary>
+    public static byte[] Format(ReadOnlySpan<byte> ip)
+    {
+        if (ip.Length == 4) return Format4(ip);
+        if (IsMapped(ip)) return [.. "::ffff:"u8, .. Format4(ip.Slice(12))];
+        int bestStart = -1, bestLen = 1;
+        for (int i = 0; i < 8;)
+        {
+            if (ip[2 * i] != 0 || ip[2 * i + 1] != 0) { i++; continue; }
+            int j = i;
+            while (j < 8 && ip[2 * j] == 0 && ip[2 * j + 1] == 0) j++;
+            if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
+            i = j;
+        }
+        var o = new Bytes(40);
+        for (int i = 0; i < 8; i++)
+        {
+            if (i == bestStart) { o.Add("::"u8); i += bestLen - 1; continue; }
+            if (o.Length > 0 && o.Span[^1] != ':') o.Add((byte)':');
+            o.Length += Numbers.FormatHex(o.Room(4), (ulong)(ip[2 * i] << 8 | ip[2 * i + 1]));
+        }
+        return o.ToArray();
+    }
+
+    /// <summary>Dotted-quad text of a 4-byte address (ip4_fmt).</summary>
+    public static byte[] Format4(ReadOnlySpan<byte> ip)
+    {
+        Span<byte> b = stackalloc byte[16];
+        int n = 0;
+        for (int i = 0; i < 4; i++)
+        {
+            if (i > 0) b[n++] = (byte)'.';
+            n += Numbers.Format(b.Slice(n), ip[i]);
+        }
+        return b.Slice(0, n).ToArray();
+    }
+
+    /// <summary>An address as ucspi-tcp-ipv6 writes it into TCPLOCALIP and the like: an IPv4 (or
+    /// IPv4-mapped) address dotted, unless forced to IPv6 text (-6); IPv6 ones in IPv6 text.</summary>
+    public static byte[] Text6(ReadOnlySpan<byte> ip, bool force6) =>
+        ip.Length == 4 && force6 ? Format(Mapped(ip)) : Format(ip);
+
+    /// <summary>djb's ip4_scan: "a.b.c.d" with numbers up to 255; returns the bytes used, 0 if not an address.</summary>
+    public static int Scan4(ReadOnlySpan<byte> s, Span<byte> ip)
+    {
+        int pos = 0;
+        for (int i = 0; i < 4; i++)
+        {
+            if (i > 0)
+            {
+                if (pos >= s.Length || s[pos] != '.') return 0;
+                pos++;
+            }
+            int n = Numbers.ScanULong(s.Slice(pos), out ulong v);
+            if (n == 0 || v > 255) return 0;
+            ip[i] = (byte)v;
+            pos += n;
+        }
+        return pos;
+    }
+
+    /// <summary>An IPv6 address in text form (with "::" and a trailing dotted quad allowed).</summary>
+    public static bool Scan6(ReadOnlySpan<byte> s, out byte[] ip)
+    {
+        ip = new byte[16];
+        Span<ushort> words = stackalloc ushort[8];
+        int n = 0, gap = -1, pos = 0;
+        if (s.StartsWith("::"u8)) { gap = 0; pos = 2; }
+        while (pos < s.Length)
+        {
+            if (n == 8) return false;
+            int start = pos;
+            uint v = 0;
+            while (pos < s.Length && pos - start < 5 && HexValue(s[pos]) >= 0) v = v * 16 + (uint)HexValue(s[pos++]);
+            if (pos < s.Length && s[pos] == '.' && n <= 6)
+            {
+                Span<byte> v4 = stackalloc byte[4];
+                if (Scan4(s.Slice(start), v4) != s.Length - start) return false;
+                words[n++] = (ushort)(v4[0] << 8 | v4[1]);
+                words[n++] = (ushort)(v4[2] << 8 | v4[3]);
+                pos = s.Length;
+                break;
+            }
+            if (pos == start || pos - start > 4) return false;
+            words[n++] = (ushort)v;
+            if (pos == s.Length) break;
+            if (s[pos] != ':') return false;
+            pos++;
+            if (pos < s.Length && s[pos] == ':') { if (gap >= 0) return false; gap = n; pos++; }
+            else if (pos == s.Length) return false;
+        }
+        if (gap < 0 && n != 8) return false;
+        if (gap >= 0 && n == 8) return false;
+        int fill = 8 - n;
+        for (int i = 0, w = 0; i < 8; i++)
+        {
+            ushort word = 0;
+            if (gap >= 0 && i >= gap && i < gap + fill) word = 0;
+            else word = words[w++];
+            ip[2 * i] = (byte)(word >> 8);
+            ip[2 * i + 1] = (byte)word;
+        }
+        return true;
+    }
+
+    static int HexValue(byte c) =>
+        c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
