@@ -24,6 +24,8 @@ public static class CdbHash
 /// On failure the methods return false with Errno set (ENOMEM when the file would pass 4 GB).</summary>
 public sealed class CdbMake
 {
+    public enum Result { Done, WriteFailed, RenameFailed }
+
     readonly int fd;
     readonly Output output;
     uint pos = 2048;
@@ -101,13 +103,13 @@ public sealed class CdbMake
     }
 
     /// <summary>Finishes the cdb, fsyncs and closes it, then renames TMP over FINAL: the old
-    /// file is replaced atomically or not at all. 0 done, 1 write error, 2 rename error (Errno).</summary>
-    public int Commit(ReadOnlySpan<byte> tmp, ReadOnlySpan<byte> final)
+    /// file is replaced atomically or not at all. A failure leaves its error number in Errno.</summary>
+    public Result Commit(ReadOnlySpan<byte> tmp, ReadOnlySpan<byte> final)
     {
-        if (!Finish()) return 1;
-        if (Native.fsync(fd) == -1 || Native.close(fd) == -1) { Errno = Native.Errno; return 1; }
-        if (Files.Rename(tmp, final) == -1) { Errno = Native.Errno; return 2; }
-        return 0;
+        if (!Finish()) return Result.WriteFailed;
+        if (Native.fsync(fd) == -1 || Native.close(fd) == -1) { Errno = Native.Errno; return Result.WriteFailed; }
+        if (Files.Rename(tmp, final) == -1) { Errno = Native.Errno; return Result.RenameFailed; }
+        return Result.Done;
     }
 
     /// <summary>Writes the hash tables and the header.</summary>
@@ -171,8 +173,11 @@ public sealed class CdbMake
     }
 }
 
+/// <summary>What a lookup in a cdb came to: Error leaves the error number in the reader's Errno.</summary>
+public enum Found { Error = -1, No = 0, Yes = 1 }
+
 /// <summary>A cdb reader: Find(key), then FindNext(key) for the later records with the same key;
-/// Data() reads what was found. Results: 1 found, 0 not found, -1 error (Errno).</summary>
+/// Data() reads what was found.</summary>
 public sealed class Cdb : IDisposable
 {
     readonly int fd;
@@ -267,19 +272,19 @@ public sealed class Cdb : IDisposable
 
     public void FindStart() => loop = 0;
 
-    public int Find(ReadOnlySpan<byte> key)
+    public Found Find(ReadOnlySpan<byte> key)
     {
         FindStart();
         return FindNext(key);
     }
 
-    public int FindNext(ReadOnlySpan<byte> key)
+    public Found FindNext(ReadOnlySpan<byte> key)
     {
         if (loop == 0)
         {
             uint u = CdbHash.Of(key);
-            if (!ReadPair((u << 3) & 2047, out uint position, out uint slots)) return -1;
-            if (slots == 0) return 0;
+            if (!ReadPair((u << 3) & 2047, out uint position, out uint slots)) return Found.Error;
+            if (slots == 0) return Found.No;
             hpos = position;
             hslots = slots;
             khash = u;
@@ -290,28 +295,28 @@ public sealed class Cdb : IDisposable
         Span<byte> chunk = stackalloc byte[64];
         while (loop < hslots)
         {
-            if (!ReadPair(kpos, out uint h, out uint pos)) return -1;
-            if (pos == 0) return 0;
+            if (!ReadPair(kpos, out uint h, out uint pos)) return Found.Error;
+            if (pos == 0) return Found.No;
             loop++;
             kpos += 8;
             if (kpos == hpos + 8 * hslots) kpos = hpos;
             if (h != khash) continue;
-            if (!ReadPair(pos, out uint klen, out uint dlen)) return -1;
+            if (!ReadPair(pos, out uint klen, out uint dlen)) return Found.Error;
             if (klen != (uint)key.Length) continue;
             ulong at = (ulong)pos + 8;
             bool same = true;
             for (int done = 0; done < key.Length && same; done += chunk.Length)
             {
                 var part = chunk.Slice(0, Math.Min(chunk.Length, key.Length - done));
-                if (!Read(part, at + (ulong)done)) return -1;
+                if (!Read(part, at + (ulong)done)) return Found.Error;
                 same = part.SequenceEqual(key.Slice(done, part.Length));
             }
             if (!same) continue;
             DataPosition = at + klen;
             DataLength = dlen;
-            return 1;
+            return Found.Yes;
         }
-        return 0;
+        return Found.No;
     }
 
     /// <summary>The data of the record just found; null (Errno) if it is not inside the file.</summary>

@@ -27,77 +27,93 @@ public sealed class Rule
         return entries;
     }
 
-    /// <summary>What tcpserver does with the rule: deny if any entry is "D..."; the variables
-    /// of the "+NAME=VALUE" entries in order (entries without "=" are ignored).</summary>
-    public bool Deny(out List<(byte[] Name, byte[] Value)> env)
+    /// <summary>Whether tcpserver denies the connection: some entry is "D...".</summary>
+    public bool Denies
     {
-        bool deny = false;
-        env = new List<(byte[], byte[])>();
+        get
+        {
+            foreach (var e in Entries()) if (e.Length > 0 && e[0] == 'D') return true;
+            return false;
+        }
+    }
+
+    /// <summary>The variables tcpserver sets: the "+NAME=VALUE" entries in order (those
+    /// without "=" are ignored).</summary>
+    public List<(byte[] Name, byte[] Value)> Variables()
+    {
+        var env = new List<(byte[], byte[])>();
         foreach (var e in Entries())
         {
-            if (e.Length == 0) continue;
-            if (e[0] == 'D') deny = true;
-            else if (e[0] == '+')
-            {
-                int split = e.AsSpan(1).IndexOf((byte)'=');
-                if (split >= 0) env.Add((e.AsSpan(1, split).ToArray(), e.AsSpan(split + 2).ToArray()));
-            }
+            if (e.Length == 0 || e[0] != '+') continue;
+            int split = e.AsSpan(1).IndexOf((byte)'=');
+            if (split >= 0) env.Add((e.AsSpan(1, split).ToArray(), e.AsSpan(split + 2).ToArray()));
         }
-        return deny;
+        return env;
+    }
+
+    /// <summary>tcpserver.cs's name for Denies and Variables.</summary>
+    public bool Deny(out List<(byte[] Name, byte[] Value)> env)
+    {
+        env = Variables();
+        return Denies;
     }
 }
 
 public static class Rules
 {
-    /// <summary>Looks the connection up in the open cdb: 1 with the rule, 0 if no key matches,
-    /// -1 on a read or format error (cdb.Errno). host and info may be null (unknown).</summary>
-    public static int Find(Cdb cdb, ReadOnlySpan<byte> ip, byte[] host, byte[] info, out Rule rule)
+    /// <summary>Looks the connection up in the open cdb: Yes with the rule, No if no key matches,
+    /// Error on a read or format error (cdb.Errno). host and info may be null (unknown).</summary>
+    public static Found Find(Cdb cdb, ReadOnlySpan<byte> ip, byte[] host, byte[] info, out Rule rule)
     {
         rule = null;
-        int r;
+        Found r;
         if (info != null)
         {
-            if ((r = Try(cdb, out rule, info, "@"u8, ip)) != 0) return r;
-            if (host != null && (r = Try(cdb, out rule, info, "@="u8, host)) != 0) return r;
+            if ((r = Try(cdb, out rule, info, "@"u8, ip)) != Found.No) return r;
+            if (host != null && (r = Try(cdb, out rule, info, "@="u8, host)) != Found.No) return r;
         }
-        if ((r = Try(cdb, out rule, ip)) != 0) return r;
-        if (host != null && (r = Try(cdb, out rule, "="u8, host)) != 0) return r;
+        if ((r = Try(cdb, out rule, ip)) != Found.No) return r;
+        if (host != null && (r = Try(cdb, out rule, "="u8, host)) != Found.No) return r;
         bool ipv6 = ip.IndexOf((byte)':') >= 0;
         for (int len = ip.Length; len > 0; len--)
-            if ((ip[len - 1] == '.' || (ipv6 && ip[len - 1] == ':')) && (r = Try(cdb, out rule, ip.Slice(0, len))) != 0) return r;
+            if ((ip[len - 1] == '.' || (ipv6 && ip[len - 1] == ':')) && (r = Try(cdb, out rule, ip.Slice(0, len))) != Found.No) return r;
         if (host != null)
         {
             for (int i = 0; i < host.Length; i++)
-                if (host[i] == '.' && (r = Try(cdb, out rule, "="u8, host.AsSpan(i))) != 0) return r;
-            if ((r = Try(cdb, out rule, "="u8)) != 0) return r;
+                if (host[i] == '.' && (r = Try(cdb, out rule, "="u8, host.AsSpan(i))) != Found.No) return r;
+            if ((r = Try(cdb, out rule, "="u8)) != Found.No) return r;
         }
         return Try(cdb, out rule, default);
     }
 
-    /// <summary>Opens the rules cdb at path and looks the connection up (see Find); -1 with
+    /// <summary>Opens the rules cdb at path and looks the connection up (see Find); Error with
     /// errno if the file cannot be opened or read (ENOENT: it does not exist).</summary>
-    public static int Check(ReadOnlySpan<byte> path, ReadOnlySpan<byte> ip, byte[] host, byte[] info, out Rule rule, out int errno)
+    public static Found Find(ReadOnlySpan<byte> path, ReadOnlySpan<byte> ip, byte[] host, byte[] info, out Rule rule, out int errno)
     {
         rule = null;
         using var cdb = Cdb.Open(path, out errno);
-        if (cdb == null) return -1;
-        int r = Find(cdb, ip, host, info, out rule);
-        if (r == -1) errno = cdb.Errno;
+        if (cdb == null) return Found.Error;
+        var r = Find(cdb, ip, host, info, out rule);
+        if (r == Found.Error) errno = cdb.Errno;
         return r;
     }
 
-    static int Try(Cdb cdb, out Rule rule, ReadOnlySpan<byte> a, ReadOnlySpan<byte> b = default, ReadOnlySpan<byte> c = default)
+    /// <summary>tcpserver.cs's name for Find on a file, as 1, 0 or -1.</summary>
+    public static int Check(ReadOnlySpan<byte> path, ReadOnlySpan<byte> ip, byte[] host, byte[] info, out Rule rule, out int errno) =>
+        (int)Find(path, ip, host, info, out rule, out errno);
+
+    static Found Try(Cdb cdb, out Rule rule, ReadOnlySpan<byte> a, ReadOnlySpan<byte> b = default, ReadOnlySpan<byte> c = default)
     {
         rule = null;
         var key = new byte[a.Length + b.Length + c.Length];
         a.CopyTo(key);
         b.CopyTo(key.AsSpan(a.Length));
         c.CopyTo(key.AsSpan(a.Length + b.Length));
-        int r = cdb.Find(key);
-        if (r != 1) return r;
+        var r = cdb.Find(key);
+        if (r != Found.Yes) return r;
         var data = cdb.Data();
-        if (data == null) return -1;
+        if (data == null) return Found.Error;
         rule = new Rule { Key = key, Data = data };
-        return 1;
+        return Found.Yes;
     }
 }

@@ -163,12 +163,12 @@ public class CdbTests
             var key = B(group.Key);
             var found = new List<string>();
             cdb.FindStart();
-            int r;
-            while ((r = cdb.FindNext(key)) == 1) found.Add(S(cdb.Data()));
-            Assert.Equal(0, r);
+            Found r;
+            while ((r = cdb.FindNext(key)) == Found.Yes) found.Add(S(cdb.Data()));
+            Assert.Equal(Found.No, r);
             Assert.Equal(group.Select(g => g.Item2), found);
         }
-        Assert.Equal(0, cdb.Find(B("certainly absent key")));
+        Assert.Equal(Found.No, cdb.Find(B("certainly absent key")));
     }
 
     /// <summary>Truncated, mutated and random files: the reader returns, never throws.</summary>
@@ -224,9 +224,9 @@ public class CdbTests
         }
         File.WriteAllBytes(d["h.cdb"], image);
         using var cdb = Cdb.Open(B(d["h.cdb"]), out _);
-        Assert.Equal(-1, cdb.Find(B("1.2.3.4")));
+        Assert.Equal(Found.Error, cdb.Find(B("1.2.3.4")));
         Assert.Equal(Native.EPROTO, cdb.Errno);
-        Assert.Equal(-1, Rules.Find(cdb, B("1.2.3.4"), null, null, out _));
+        Assert.Equal(Found.Error, Rules.Find(cdb, B("1.2.3.4"), null, null, out _));
     }
 
     static void Probe(string path, byte[] image, List<byte[]> keys, string what)
@@ -239,7 +239,7 @@ public class CdbTests
             foreach (var key in keys)
             {
                 cdb.FindStart();
-                for (int n = 0; n < 1000 && cdb.FindNext(key) == 1; n++) cdb.Data();
+                for (int n = 0; n < 1000 && cdb.FindNext(key) == Found.Yes; n++) cdb.Data();
             }
             Rules.Find(cdb, B("1.2.3.4"), B("host.example.com"), B("joe"), out _);
         }
@@ -257,14 +257,14 @@ public class CdbTests
         File.WriteAllBytes(d["r.cdb"], Build(records));
         using var cdb = Cdb.Open(B(d["r.cdb"]), out int errno);
         Assert.Equal(0, errno);
-        Assert.Equal(1, cdb.Find(B(records[0].Item1)));
+        Assert.Equal(Found.Yes, cdb.Find(B(records[0].Item1)));
         using (var f = new FileStream(d["r.cdb"], FileMode.Open)) f.SetLength(3000);
         int errors = 0;
         foreach (var (key, _) in records.Skip(1).Take(200))
         {
-            int r = cdb.Find(B(key));
-            if (r == 1 && cdb.Data() == null) r = -1;
-            if (r == -1) { errors++; Assert.Equal(Native.EPROTO, cdb.Errno); }
+            var r = cdb.Find(B(key));
+            if (r == Found.Yes && cdb.Data() == null) r = Found.Error;
+            if (r == Found.Error) { errors++; Assert.Equal(Native.EPROTO, cdb.Errno); }
         }
         Assert.True(errors > 100, $"{errors} format errors");
     }

@@ -19,9 +19,9 @@ static class Cdbget
         cdb.FindStart();
         for (;;)
         {
-            int r = cdb.FindNext(key);
-            if (r == -1) DieRead(cdb.Errno);
-            if (r == 0) return 100;
+            var r = cdb.FindNext(key);
+            if (r == Found.Error) DieRead(cdb.Errno);
+            if (r == Found.No) return 100;
             if (skip == 0) break;
             skip--;
         }

@@ -34,8 +34,8 @@ static class Cdbmake
         }
         switch (make.Commit(tmp, argv[1]))
         {
-            case 1: DieWrite(make.Errno); break;
-            case 2: Errors.DieSys(111, make.Errno, Fatal, "unable to rename "u8, tmp, " to "u8, argv[1], ": "u8); break;
+            case CdbMake.Result.WriteFailed: DieWrite(make.Errno); break;
+            case CdbMake.Result.RenameFailed: Errors.DieSys(111, make.Errno, Fatal, "unable to rename "u8, tmp, " to "u8, argv[1], ": "u8); break;
         }
         return 0;
     }

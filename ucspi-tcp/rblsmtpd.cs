@@ -9,8 +9,8 @@ static class Rblsmtpd
 {
     static ReadOnlySpan<byte> Fatal => "rblsmtpd: fatal: "u8;
 
-    // 0 undecided, 1 accept, 2 temporary reject, 3 permanent reject
-    static int decision;
+    enum Decision { Undecided, Accept, RejectTemporarily, RejectPermanently }
+    static Decision decision;
     static bool flagRblBounce, flagFailClosed, flagMustNotBounce;
     static ulong timeout = 60;
     static byte[] ipEnv, ipReverse, text = [];
@@ -26,9 +26,9 @@ static class Rblsmtpd
         var x = Args.GetEnv("RBLSMTPD"u8);
         if (x != null)
         {
-            if (x.Length == 0) decision = 1;
-            else if (x[0] == '-') { text = x[1..]; decision = 3; }
-            else { text = x; decision = 2; }
+            if (x.Length == 0) decision = Decision.Accept;
+            else if (x[0] == '-') { text = x[1..]; decision = Decision.RejectPermanently; }
+            else { text = x; decision = Decision.RejectTemporarily; }
         }
         var opt = new Getopt(argv, "bBcCt:r:a:");
         int c;
@@ -47,7 +47,7 @@ static class Rblsmtpd
             }
         }
         if (opt.Index >= argv.Length) Usage();
-        if (decision >= 2) Block();
+        if (decision is Decision.RejectTemporarily or Decision.RejectPermanently) Block();
         Exec.RunOrDie(Fatal, argv[opt.Index..]);
         return 111;
     }
@@ -87,7 +87,7 @@ static class Rblsmtpd
 
     static void Rbl(byte[] baseName)
     {
-        if (decision != 0) return;
+        if (decision != Decision.Undecided) return;
         var answer = Dns.Resolve(Name(baseName), Dns.TXT);
         if (answer == null)
         {
@@ -95,31 +95,31 @@ static class Rblsmtpd
             if (flagFailClosed)
             {
                 text = "temporary RBL lookup error"u8.ToArray();
-                decision = 2;
+                decision = Decision.RejectTemporarily;
             }
             return;
         }
         text = DnsPacket.Text(answer);
-        if (text.Length > 0) decision = flagRblBounce ? 3 : 2;
+        if (text.Length > 0) decision = flagRblBounce ? Decision.RejectPermanently : Decision.RejectTemporarily;
     }
 
     static void AntiRbl(byte[] baseName)
     {
-        if (decision != 0) return;
+        if (decision != Decision.Undecided) return;
         var answer = Dns.Resolve(Name(baseName), Dns.A);
         if (answer == null)
         {
             flagMustNotBounce = true;
-            if (!flagFailClosed) decision = 1;
+            if (!flagFailClosed) decision = Decision.Accept;
             return;
         }
-        if (DnsPacket.Addresses(answer, Dns.A).Count > 0) decision = 1;
+        if (DnsPacket.Addresses(answer, Dns.A).Count > 0) decision = Decision.Accept;
     }
 
     static void Block()
     {
         var m = new List<byte>(210);
-        m.AddRange(flagMustNotBounce || decision == 2 ? "451 "u8.ToArray() : "553 "u8.ToArray());
+        m.AddRange(flagMustNotBounce || decision == Decision.RejectTemporarily ? "451 "u8.ToArray() : "553 "u8.ToArray());
         m.AddRange(text.AsSpan(0, Math.Min(text.Length, 200)).ToArray());
         for (int i = 0; i < m.Count; i++) if (m[i] < 32 || m[i] > 126) m[i] = (byte)'?';
         Errors.Warn("rblsmtpd: "u8, ipEnv, " pid "u8, Numbers.Text((ulong)Native.getpid()), ": "u8, m.ToArray());

@@ -45,8 +45,8 @@ static class Tcprules
 
         switch (make.Commit(tmpPath, cdbPath))
         {
-            case 1: DieWrite(make.Errno); break;
-            case 2: Errors.DieSys(111, make.Errno, Fatal, "unable to move "u8, tmpPath, " to "u8, cdbPath, ": "u8); break;
+            case CdbMake.Result.WriteFailed: DieWrite(make.Errno); break;
+            case CdbMake.Result.RenameFailed: Errors.DieSys(111, make.Errno, Fatal, "unable to move "u8, tmpPath, " to "u8, cdbPath, ": "u8); break;
         }
         return 0;
     }

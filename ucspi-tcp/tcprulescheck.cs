@@ -12,7 +12,7 @@ static class Tcprulescheck
         var ip = Args.GetEnv("TCPREMOTEIP"u8) ?? "0.0.0.0"u8.ToArray();
         var info = Args.GetEnv("TCPREMOTEINFO"u8);
         var host = Args.GetEnv("TCPREMOTEHOST"u8);
-        if (Rules.Check(argv[1], ip, host, info, out var rule, out int errno) == -1)
+        if (Rules.Find(argv[1], ip, host, info, out var rule, out int errno) == Found.Error)
             Errors.DieSys(111, errno, "tcprulescheck: fatal: unable to read "u8, argv[1], ": "u8);
 
         var output = new Output(1);
