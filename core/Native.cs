@@ -1,6 +1,7 @@
 // Every call into libc and into the start-up layer (core/native/startup.c), in one place.
-// The programs are linked statically, so these resolve at link time (DirectPInvoke). Programs
-// call them through core/Sys.cs and core/Files.cs, which take spans instead of pointers.
+// The programs are linked statically, so these resolve at link time (DirectPInvoke). Calls
+// that take pointers are wrapped in core/Sys.cs, core/Files.cs and core/Net.cs, which take
+// spans instead, so that programs need no unsafe code.
 //
 // Linux x86-64 only: the constants below are x86-64's, struct stat's layout is x86-64's (arm64
 // has another), and startup.c makes x86-64 system calls directly; core/Toolkit.csproj refuses

@@ -1,7 +1,6 @@
 // recordio PROGRAM...: run PROGRAM, passing data both ways unchanged, and log every chunk to
 // fd 2: "PID < LINE " for input lines, "PID > LINE " for output, a chunk's unfinished last
 // line ending in "+", and "[EOF]" when a direction ends.
-using System.Collections.Generic;
 using Toolkit;
 
 static class Recordio
@@ -21,28 +20,34 @@ static class Recordio
         return 0;
     }
 
+    /// <summary>Logs a chunk in one write: a line per line of it, the unfinished last one
+    /// ending in "+".</summary>
     static void Record(ReadOnlySpan<byte> buf, bool toChild)
     {
-        var log = new List<byte>();
+        var log = new Output(2, buf.Length + (buf.Length + 1) * (pid.Length + 5));
         while (buf.Length > 0)
         {
-            log.AddRange(pid);
-            log.AddRange(toChild ? " < "u8.ToArray() : " > "u8.ToArray());
+            Prefix(log, toChild);
             int i = buf.IndexOf((byte)'\n');
-            if (i < 0) { log.AddRange(buf.ToArray()); log.AddRange("+\n"u8.ToArray()); break; }
-            log.AddRange(buf.Slice(0, i).ToArray());
-            log.AddRange(" \n"u8.ToArray());
+            if (i < 0) { log.Put(buf); log.Put("+\n"u8); break; }
+            log.Put(buf.Slice(0, i));
+            log.Put(" \n"u8);
             buf = buf.Slice(i + 1);
         }
-        new Output(2, 1).Put(log.ToArray());
+        log.Flush();
     }
 
     static void Log(bool toChild, ReadOnlySpan<byte> text)
     {
-        var o = new Output(2, 64);
-        o.Put(pid);
-        o.Put(toChild ? " < "u8 : " > "u8);
-        o.Put(text);
-        o.Flush();
+        var log = new Output(2, 64);
+        Prefix(log, toChild);
+        log.Put(text);
+        log.Flush();
+    }
+
+    static void Prefix(Output log, bool toChild)
+    {
+        log.Put(pid);
+        log.Put(toChild ? " < "u8 : " > "u8);
     }
 }
