@@ -69,6 +69,28 @@ public class CoreTests
     }
 
     [Fact]
+    public void FormatHexIsLowerCaseAndPadded()
+    {
+        Span<byte> b = stackalloc byte[20];
+        Assert.Equal("ff", Encoding.ASCII.GetString(b.Slice(0, Numbers.FormatHex(b, 255))));
+        Assert.Equal("0a", Encoding.ASCII.GetString(b.Slice(0, Numbers.FormatHex(b, 10, 2))));
+        Assert.Equal("ffffffffffffffff", Encoding.ASCII.GetString(b.Slice(0, Numbers.FormatHex(b, ulong.MaxValue))));
+    }
+
+    /// <summary>n newlines make n + 1 lines, as djb's programs read resolv.conf and dnsrewrite.</summary>
+    [Theory]
+    [InlineData("", "[]")]
+    [InlineData("a", "[a]")]
+    [InlineData("a\n", "[a][]")]
+    [InlineData("a\n\nb", "[a][][b]")]
+    public void LinesSplitAtEveryNewline(string data, string lines)
+    {
+        var found = new StringBuilder();
+        foreach (var line in new Lines(Encoding.ASCII.GetBytes(data))) found.Append('[').Append(Encoding.ASCII.GetString(line)).Append(']');
+        Assert.Equal(lines, found.ToString());
+    }
+
+    [Fact]
     public void Tai64nLabelLayout()
     {
         var label = new byte[12];
