@@ -13,9 +13,10 @@ public class MakeCollection { }
 [Collection("make")]
 public class PackageTests
 {
+    /// <summary>Runs make on its own, not as part of a make test's jobs.</summary>
     static string Make(string target)
     {
-        var r = Sh($"make -s --no-print-directory -C {Root} {target} 2>&1", timeoutMs: 300000);
+        var r = Sh($"env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s --no-print-directory -C {Root} {target}", timeoutMs: 300000);
         Assert.True(r.Exit == 0, r.ToString());
         return r.Out;
     }
