@@ -5,7 +5,10 @@ PREFIX ?= /usr/local
 SERVICE ?= /service
 DESTDIR ?=
 DOTNET ?= dotnet
+# Parallel by default; a sub-make shares its parent's jobs.
+ifeq ($(MAKELEVEL),0)
 MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
+endif
 
 # The programs inside the executable (core/multicall/toolkit.cs has the same list), one line per
 # area, so that work on one area does not touch another's line. qmailctl is an executable of its
@@ -23,13 +26,32 @@ SCRIPTS = svscanboot $(UCSPI_SCRIPTS)
 COMMANDS = $(PROGRAMS) qmailctl $(SCRIPTS)
 # Where make install puts the executable; the commands in $(PREFIX)/bin are links to it.
 LIBDIR = $(PREFIX)/lib/daemontools-cs
+# Man pages, made from docs/ by go-md2man: daemontools' programs and qmailctl in section 8, the
+# ucspi-tcp and cdb ones in section 1, as Debian has them.
+MAN8 = $(CHAINLOAD) $(SUPERVISION) $(MULTILOG) svscanboot qmailctl
+MAN1 = $(CDB) $(UCSPI_TCP) $(UCSPI_SCRIPTS)
+MANPAGES = $(MAN8:%=obj/man/man8/%.8) $(MAN1:%=obj/man/man1/%.1)
+
+# The version of the man pages and of the Debian package (make deb).
+VERSION = 1.0
+# The date of the man pages and the package's changelog, and the time stamp of the package's
+# files: the last commit's, so that the same tree gives the same files.
+ifeq ($(origin SOURCE_DATE_EPOCH),undefined)
+SOURCE_DATE_EPOCH := $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+endif
+# The package's maintainer: the last commit's author, unless given.
+MAINTAINER ?= $(shell git log -1 --format='%an <%ae>' 2>/dev/null)
+DEB = obj/daemontools-cs_$(VERSION)_amd64.deb
+# The systemd unit running svscanboot (the package's is named as Debian's, see deb/build).
+UNITDIR = /etc/systemd/system
+UNIT = svscan.service
 
 CORE = $(wildcard core/*.cs) core/native/startup.c core/Toolkit.csproj Directory.Build.props
 SOURCES = $(CORE) $(wildcard core/multicall/*.cs daemontools/*.cs ucspi-tcp/*.cs)
 PUBLISH = $(DOTNET) publish core/Toolkit.csproj -c Release --nologo -v:q \
 	-p:NativeDebugSymbols=false
 
-.PHONY: all test install uninstall clean bench demo
+.PHONY: all test install install-files uninstall clean bench demo man deb need-go-md2man
 all: $(addprefix command/,toolkit $(COMMANDS))
 
 command/toolkit: $(SOURCES) | obj
@@ -64,6 +86,20 @@ $(addprefix command/,$(UCSPI_SCRIPTS)): command/%: ucspi-tcp/scripts/%
 obj:
 	@mkdir -p obj
 
+# The man pages: docs/manpage gives each page of docs/ a title, NAME and SYNOPSIS, go-md2man
+# (small, where pandoc is large) turns it into roff. Not part of all: make and make demo need
+# no more than the .NET SDK, gcc and make.
+man: $(MANPAGES)
+manpage = @mkdir -p $(@D) && MAN8='$(MAN8)' sh docs/manpage $* $(patsubst .%,%,$(suffix $@)) $(VERSION) \
+	$(shell date -u -d @$(SOURCE_DATE_EPOCH) +%Y-%m-%d) <$< >$@.md && go-md2man -in $@.md -out $@ && rm $@.md
+obj/man/man8/%.8: docs/%.md docs/manpage Makefile | need-go-md2man
+	$(manpage)
+obj/man/man1/%.1: docs/%.md docs/manpage Makefile | need-go-md2man
+	$(manpage)
+need-go-md2man:
+	@command -v go-md2man >/dev/null || \
+	  { echo "the man pages need go-md2man: apt-get install go-md2man" >&2; exit 1; }
+
 # A test program built like the commands, reporting what the start-up layer does to the
 # runtime (tests/StartupLayerTests.cs).
 obj/probe/runtime-probe: tests/fixtures/runtime-probe.cs $(CORE) | obj
@@ -85,15 +121,28 @@ test:
 demo: all
 	@bash qmail/demo
 
+# Every bench in bench/, side by side with Debian's programs; stops at the first that cannot run
+# or cannot measure (each names what it misses).
 bench: all
-	@for b in bench/*; do [ -x $$b ] && { echo "== $$b"; bash $$b; }; done
+	@for b in bench/*; do [ -x $$b ] || continue; echo "== $$b"; bash $$b || exit 1; done
 
 # Like djb's package install: the commands under the prefix (links to the executable in
-# $(LIBDIR), and the scripts), /command and /usr/local/bin links to them, /service, and boot
-# integration (a systemd unit running svscanboot; the classic inittab line is in the README).
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBDIR) $(DESTDIR)/command $(DESTDIR)/usr/local/bin \
-	  $(DESTDIR)/etc/systemd/system
+# $(LIBDIR), and the scripts), /command and /usr/local/bin links to them, /service, the man
+# pages, and boot integration (a systemd unit running svscanboot; the classic inittab line is
+# in the README).
+install: all man
+	@$(MAKE) --no-print-directory install-files
+	install -d $(DESTDIR)/command $(DESTDIR)/usr/local/bin
+	for c in $(COMMANDS); do \
+	  ln -sfn $(PREFIX)/bin/$$c $(DESTDIR)/command/$$c; \
+	  [ $(PREFIX)/bin = /usr/local/bin ] || ln -sfn $(PREFIX)/bin/$$c $(DESTDIR)/usr/local/bin/$$c; \
+	done
+
+# What make install and make deb share: the built executable, links, scripts and man pages
+# under $(DESTDIR)$(PREFIX), $(SERVICE), and the unit.
+install-files:
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(UNITDIR)
 	install -d -m 755 $(DESTDIR)$(SERVICE)
 	install -m 755 command/toolkit $(DESTDIR)$(LIBDIR)/toolkit
 	for c in $(PROGRAMS); do ln -sfn $$(realpath -m --relative-to=$(PREFIX)/bin $(LIBDIR))/toolkit $(DESTDIR)$(PREFIX)/bin/$$c; done
@@ -101,21 +150,32 @@ install: all
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@SERVICE@|$(SERVICE)|g' daemontools/svscanboot.sh \
 	  > $(DESTDIR)$(PREFIX)/bin/svscanboot
 	chmod 755 $(DESTDIR)$(PREFIX)/bin/svscanboot
-	for c in $(COMMANDS); do \
-	  ln -sfn $(PREFIX)/bin/$$c $(DESTDIR)/command/$$c; \
-	  [ $(PREFIX)/bin = /usr/local/bin ] || ln -sfn $(PREFIX)/bin/$$c $(DESTDIR)/usr/local/bin/$$c; \
+	for p in $(MANPAGES); do \
+	  gzip -9n <$$p >$(DESTDIR)$(PREFIX)/share/man/$${p#obj/man/}.gz && \
+	  chmod 644 $(DESTDIR)$(PREFIX)/share/man/$${p#obj/man/}.gz || exit 1; \
 	done
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@SERVICE@|$(SERVICE)|g' daemontools/svscan.service \
-	  > $(DESTDIR)/etc/systemd/system/svscan.service
-	chmod 644 $(DESTDIR)/etc/systemd/system/svscan.service
+	  > $(DESTDIR)$(UNITDIR)/$(UNIT)
+	chmod 644 $(DESTDIR)$(UNITDIR)/$(UNIT)
 
 uninstall:
 	for c in $(COMMANDS); do \
 	  rm -f $(DESTDIR)$(PREFIX)/bin/$$c $(DESTDIR)/command/$$c; \
 	  [ $(PREFIX)/bin = /usr/local/bin ] || [ ! -L $(DESTDIR)/usr/local/bin/$$c ] || rm -f $(DESTDIR)/usr/local/bin/$$c; \
 	done
-	rm -f $(DESTDIR)$(LIBDIR)/toolkit $(DESTDIR)/etc/systemd/system/svscan.service
+	for p in $(MANPAGES); do rm -f $(DESTDIR)$(PREFIX)/share/man/$${p#obj/man/}.gz; done
+	rm -f $(DESTDIR)$(LIBDIR)/toolkit $(DESTDIR)$(UNITDIR)/$(UNIT)
 	-rmdir $(DESTDIR)$(LIBDIR) $(DESTDIR)/command 2>/dev/null
+
+# The Debian package, built with dpkg-deb alone (README, "Debian package"): the files as
+# make install puts them under /usr with /etc/service, the unit as Debian's daemontools-run
+# has it, and what deb/build adds.
+deb: $(DEB)
+$(DEB): $(addprefix command/,toolkit $(COMMANDS)) $(MANPAGES) $(wildcard deb/*) daemontools/svscan.service
+	@rm -rf obj/deb
+	@$(MAKE) -s --no-print-directory install-files DESTDIR=$(CURDIR)/obj/deb PREFIX=/usr SERVICE=/etc/service \
+	  UNITDIR=/lib/systemd/system UNIT=daemontools-run.service
+	@VERSION=$(VERSION) MAINTAINER='$(MAINTAINER)' SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) sh deb/build obj/deb $@
 
 clean:
 	rm -rf command obj core/bin core/obj tests/bin tests/obj

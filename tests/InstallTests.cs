@@ -6,6 +6,7 @@ using static Toolkit.Tests.Harness;
 
 namespace Toolkit.Tests;
 
+[Collection("make")]
 public class InstallTests
 {
     static readonly string[] Some = { "supervise", "svscan", "svc", "svstat", "setuidgid", "envdir", "softlimit", "qmailctl", "svscanboot" };
@@ -34,12 +35,20 @@ public class InstallTests
         Assert.Contains("env - PATH=$PATH svscan /srv/service 2>&1 | \\\nenv - PATH=$PATH readproctitle service errors: ....", boot);
         var unit = File.ReadAllText(t["etc/systemd/system/svscan.service"]);
         Assert.Contains("ExecStart=/opt/tk/bin/svscanboot\n", unit);
+        foreach (var page in new[] { "man8/svc.8.gz", "man8/qmailctl.8.gz", "man8/svscanboot.8.gz", "man1/tcpserver.1.gz", "man1/date@.1.gz" })
+        {
+            var gz = t[$"opt/tk/share/man/{page}"];
+            Assert.Equal("644", Convert.ToString((int)File.GetUnixFileMode(gz), 8));
+            Assert.Contains("\n.TH ", Sh($"gzip -dc {gz}").Out);
+        }
+        Assert.Equal(38, Directory.GetFiles(t["opt/tk/share/man"], "*.gz", SearchOption.AllDirectories).Length);
 
         var u = Sh($"make -s -C {Root} uninstall DESTDIR={t.Path} PREFIX=/opt/tk SERVICE=/srv/service 2>&1");
         Assert.True(u.Exit == 0, u.ToString());
         Assert.Empty(Directory.GetFileSystemEntries(t["opt/tk/bin"]));
         Assert.False(Directory.Exists(t["opt/tk/lib/daemontools-cs"]));
         Assert.Empty(Directory.GetFileSystemEntries(t["usr/local/bin"]));
+        Assert.Empty(Directory.GetFiles(t["opt/tk/share/man"], "*", SearchOption.AllDirectories));
         Assert.False(File.Exists(t["etc/systemd/system/svscan.service"]));
         Assert.True(Directory.Exists(t["srv/service"]));
     }
