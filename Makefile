@@ -61,7 +61,9 @@ command/toolkit: $(SOURCES) | obj
 	  $(PUBLISH) -o command -p:Command=toolkit >obj/toolkit.log 2>&1 || { cat obj/toolkit.log; exit 1; }
 	@touch $@
 
-$(addprefix command/,$(PROGRAMS)): | command/toolkit
+# The executable as a prerequisite, so that a command left as an executable of its own by an
+# older build becomes a link.
+$(addprefix command/,$(PROGRAMS)): command/toolkit
 	@ln -sfn toolkit $@
 
 # qmailctl has the service templates built in.
