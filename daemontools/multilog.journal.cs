@@ -11,7 +11,7 @@ static class Journal
     public static LogDir[] Dirs;
 
     // The flushes in order: the directory and the number of bytes of each.
-    const int Capacity = 4096;
+    const int Capacity = 1024;
     static readonly LogDir[] dirOf = new LogDir[Capacity];
     static readonly int[] length = new int[Capacity];
     static int count;

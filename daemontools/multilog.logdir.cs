@@ -19,7 +19,9 @@ sealed unsafe class LogDir
     // (Journal.Drain) can find written past taken.
     const int ModelBuffer = 512;
     readonly byte[] data = new byte[Capacity];
-    const int Capacity = 65 * 1024;
+    // Room for what a 64 KB read of 100-byte lines gives with stamps, so that a drain per
+    // read is enough; large enough an array that its pages stay untouched until used.
+    const int Capacity = 128 * 1024;
     int written, taken, queued, end;
     ulong segmentBytes;
     int segmentTaken;
