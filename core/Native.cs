@@ -146,8 +146,10 @@ public static unsafe class Native
     [DllImport(C, SetLastError = true)] public static extern nint readlink(byte* path, byte* buf, nint size);
     [DllImport(C, SetLastError = true)] public static extern int stat(byte* path, Stat* st);
     [DllImport(C, SetLastError = true)] public static extern long lseek(int fd, long offset, int whence);
+    [DllImport(C, SetLastError = true)] public static extern int fstatfs(int fd, StatFs* st);
     [DllImport(C, SetLastError = true)] public static extern nint pread(int fd, byte* buf, nint n, long offset);
     [DllImport(C, SetLastError = true)] public static extern int kill(int pid, int sig);
+    [DllImport(C, SetLastError = true)] public static extern int siginterrupt(int sig, int flag);
 
     /// <summary>struct stat on Linux x86-64 (only the fields used; the size is the kernel's).</summary>
     [StructLayout(LayoutKind.Explicit, Size = 144)]
@@ -159,6 +161,14 @@ public static unsafe class Native
         [FieldOffset(24)] public uint Mode;
         [FieldOffset(48)] public long Size;
         public readonly bool IsDirectory => (Mode & S_IFMT) == S_IFDIR;
+    }
+
+    /// <summary>struct statfs on Linux x86-64 (only the fields used).</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 120)]
+    public struct StatFs
+    {
+        [FieldOffset(8)] public long Bsize;
+        [FieldOffset(32)] public ulong Bavail;
     }
 
     public const int S_IFMT = 0xf000, S_IFDIR = 0x4000;

@@ -2,10 +2,8 @@
 // disk and bad set-ups.
 #pragma warning disable CA1416 // Linux only: file modes
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.IO;
 using System.Linq;
-using System.Runtime.InteropServices;
 using System.Text;
 using Xunit;
 using static Toolkit.Tests.Harness;
@@ -15,48 +13,6 @@ namespace Toolkit.Tests;
 
 public class MultilogBehaviourTests
 {
-    [DllImport("libc", SetLastError = true)] static extern int kill(int pid, int sig);
-    const int SIGTERM = 15, SIGALRM = 14;
-
-    /// <summary>Our multilog running in cwd with its stdin and stderr on pipes.</summary>
-    sealed class Live : IDisposable
-    {
-        public readonly Process P;
-        readonly StringBuilder err = new();
-        public Live(string cwd, params string[] script) : this([Ours("multilog")], cwd, script) { }
-
-        /// <summary>multilog run by a command whose last word is multilog.</summary>
-        public Live(string[] command, string cwd, params string[] script)
-        {
-            var psi = new ProcessStartInfo(command[0]) { RedirectStandardInput = true, RedirectStandardError = true, WorkingDirectory = cwd };
-            foreach (var a in command[1..]) psi.ArgumentList.Add(a);
-            foreach (var a in script) psi.ArgumentList.Add(a);
-            P = Process.Start(psi)!;
-            P.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (err) err.Append(e.Data).Append('\n'); };
-            P.BeginErrorReadLine();
-        }
-        public string Err { get { lock (err) return err.ToString(); } }
-        public void Write(string s) { P.StandardInput.Write(s); P.StandardInput.Flush(); }
-        public int Finish(int timeoutMs = 30000)
-        {
-            try { P.StandardInput.Close(); } catch (IOException) { }
-            Assert.True(P.WaitForExit(timeoutMs), "multilog did not exit");
-            P.WaitForExit();
-            return P.ExitCode;
-        }
-        /// <summary>True while the process is blocked in read(0, _, count).</summary>
-        public bool ReadingFd0(int count)
-        {
-            try
-            {
-                var f = File.ReadAllText($"/proc/{P.Id}/syscall").Split(' ');
-                return f[0] == "0" && f[1] == "0x0" && f[3] == "0x" + count.ToString("x");
-            }
-            catch (IOException) { return false; }
-        }
-        public void Dispose() { try { if (!P.HasExited) P.Kill(); P.WaitForExit(); } catch { } P.Dispose(); }
-    }
-
     static string Read(string path) => File.ReadAllText(path, Encoding.Latin1);
 
     static bool CurrentSize(TempDir t, long n) => File.Exists(t["d/current"]) && new FileInfo(t["d/current"]).Length == n;

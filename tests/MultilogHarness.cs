@@ -1,8 +1,10 @@
 // Running Debian's multilog and ours on the same input and comparing what they leave.
 #pragma warning disable CA1416 // Linux only: file modes
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.IO;
 using System.Linq;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.RegularExpressions;
 using static Toolkit.Tests.Harness;
@@ -22,12 +24,67 @@ public static class MultilogHarness
     /// <summary>The same with multilog run by a command (command's last word is multilog).</summary>
     public static Result RunFile(string[] command, string cwd, byte[] input, params string[] script)
     {
+        var sh = FromFile(command, InputFile(cwd, input));
+        return Run(sh[0], sh[1..].Concat(script), cwd: cwd, timeoutMs: 60000);
+    }
+
+    /// <summary>Writes the input beside cwd; returns its path.</summary>
+    public static string InputFile(string cwd, byte[] input)
+    {
         var inFile = Path.Combine(cwd, "..", Path.GetFileName(cwd) + ".in");
         File.WriteAllBytes(inFile, input);
-        var args = new List<string> { "-c", "exec \"$0\" \"$@\" < \"$IN\"" };
-        args.AddRange(command);
-        args.AddRange(script);
-        return Run("/bin/sh", args, cwd: cwd, env: new Dictionary<string, string> { ["IN"] = inFile }, timeoutMs: 60000);
+        return inFile;
+    }
+
+    /// <summary>The command run with stdin from a file, by sh.</summary>
+    public static string[] FromFile(string[] command, string inFile) =>
+        ["/bin/sh", "-c", "f=$1; shift; exec \"$@\" < \"$f\"", "sh", inFile, .. command];
+
+    [DllImport("libc", SetLastError = true)] public static extern int kill(int pid, int sig);
+    public const int SIGTERM = 15, SIGALRM = 14;
+
+    /// <summary>multilog running in cwd with its stdin and stderr on pipes.</summary>
+    public sealed class Live : IDisposable
+    {
+        public readonly Process P;
+        readonly StringBuilder err = new();
+        public Live(string cwd, params string[] script) : this([Ours("multilog")], cwd, script) { }
+
+        /// <summary>multilog run by a command whose last word is multilog.</summary>
+        public Live(string[] command, string cwd, params string[] script)
+        {
+            var psi = new ProcessStartInfo(command[0]) { RedirectStandardInput = true, RedirectStandardError = true, WorkingDirectory = cwd };
+            foreach (var a in command[1..]) psi.ArgumentList.Add(a);
+            foreach (var a in script) psi.ArgumentList.Add(a);
+            P = Process.Start(psi)!;
+            P.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (err) err.Append(e.Data).Append('\n'); };
+            P.BeginErrorReadLine();
+        }
+        public string Err { get { lock (err) return err.ToString(); } }
+        /// <summary>One write(2) of the text to multilog's stdin.</summary>
+        public void Write(string s) { P.StandardInput.BaseStream.Write(Encoding.Latin1.GetBytes(s)); P.StandardInput.BaseStream.Flush(); }
+        public int Finish(int timeoutMs = 30000)
+        {
+            try { P.StandardInput.Close(); } catch (IOException) { }
+            Xunit.Assert.True(P.WaitForExit(timeoutMs), "multilog did not exit");
+            P.WaitForExit();
+            return P.ExitCode;
+        }
+        /// <summary>True while the process is blocked in read(0, _, count).</summary>
+        public bool ReadingFd0(int count) => InSyscall(P.Id, 0, 0, count);
+        public void Dispose() { try { if (!P.HasExited) P.Kill(); P.WaitForExit(); } catch { } P.Dispose(); }
+    }
+
+    /// <summary>True while process pid is blocked in system call nr on descriptor fd, with a
+    /// count argument of count (any count if -1).</summary>
+    public static bool InSyscall(int pid, int nr, int fd, int count = -1)
+    {
+        try
+        {
+            var f = File.ReadAllText($"/proc/{pid}/syscall").Split(' ');
+            return f[0] == nr.ToString() && f[1] == "0x" + fd.ToString("x") && (count == -1 || f[3] == "0x" + count.ToString("x"));
+        }
+        catch (IOException) { return false; }
     }
 
     /// <summary>A description of a directory tree with timestamps normalised: finished files
