@@ -39,6 +39,14 @@ public sealed unsafe class Output
 
     bool WriteAll(ReadOnlySpan<byte> s)
     {
+        int e = Write(fd, s);
+        if (e != 0) Errno = e;
+        return e == 0;
+    }
+
+    /// <summary>Writes all of s to fd, unbuffered (djb's allwrite); 0, or the error number.</summary>
+    public static int Write(int fd, ReadOnlySpan<byte> s)
+    {
         fixed (byte* p = s)
         {
             int done = 0;
@@ -48,14 +56,13 @@ public sealed unsafe class Output
                 if (w < 0)
                 {
                     int e = Native.Errno;
-                    if (e == 4) continue;
-                    Errno = e;
-                    return false;
+                    if (e == Native.EINTR) continue;
+                    return e;
                 }
                 done += (int)w;
             }
         }
-        return true;
+        return 0;
     }
 }
 

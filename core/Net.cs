@@ -63,41 +63,52 @@ public static unsafe class Net
         return err;
     }
 
-    /// <summary>accept4 with the peer's address (4 bytes for IPv4 and IPv4-mapped peers, else 16)
-    /// and port; the new descriptor is close-on-exec. -1 on failure.</summary>
-    public static int Accept(int fd, out byte[] ip, out int port, bool nonBlocking)
+    /// <summary>accept4 with the peer's address in ip (4 bytes for IPv4 and IPv4-mapped peers,
+    /// else 16: its length in ipLength) and port; the new descriptor is close-on-exec. -1 on
+    /// failure.</summary>
+    public static int Accept(int fd, Span<byte> ip, out int ipLength, out int port, bool nonBlocking)
     {
         byte* sa = stackalloc byte[128];
         int len = 128;
         int t = Native.accept4(fd, sa, &len, Native.SOCK_CLOEXEC | (nonBlocking ? Native.SOCK_NONBLOCK : 0));
-        ip = null;
-        port = 0;
+        ipLength = port = 0;
         if (t == -1) return -1;
-        ip = Read(sa, out port);
+        ipLength = Read(sa, ip, out port);
         return t;
     }
 
-    public static byte[] Local(int fd, out int port) => Name(fd, out port, out _, local: true);
-    public static byte[] Local(int fd, out int port, out uint scope) => Name(fd, out port, out scope, local: true);
-    public static byte[] Remote(int fd, out int port) => Name(fd, out port, out _, local: false);
+    public static byte[] Local(int fd, out int port) => Name(fd, out port, local: true);
+    public static byte[] Remote(int fd, out int port) => Name(fd, out port, local: false);
 
-    static byte[] Name(int fd, out int port, out uint scope, bool local)
+    /// <summary>The local address of a socket into ip, as Accept gives the peer's, with the scope
+    /// id of an IPv6 address; its length, or -1.</summary>
+    public static int Local(int fd, Span<byte> ip, out int port, out uint scope) => Name(fd, ip, out port, out scope, local: true);
+
+    static byte[] Name(int fd, out int port, bool local)
+    {
+        Span<byte> ip = stackalloc byte[16];
+        int n = Name(fd, ip, out port, out _, local);
+        return n < 0 ? null : ip.Slice(0, n).ToArray();
+    }
+
+    static int Name(int fd, Span<byte> ip, out int port, out uint scope, bool local)
     {
         byte* sa = stackalloc byte[128];
         int len = 128;
         port = 0;
         scope = 0;
-        if ((local ? Native.getsockname(fd, sa, &len) : Native.getpeername(fd, sa, &len)) == -1) return null;
+        if ((local ? Native.getsockname(fd, sa, &len) : Native.getpeername(fd, sa, &len)) == -1) return -1;
         if (sa[0] == Native.AF_INET6) scope = *(uint*)(sa + 24);
-        return Read(sa, out port);
+        return Read(sa, ip, out port);
     }
 
-    static byte[] Read(byte* sa, out int port)
+    static int Read(byte* sa, Span<byte> ip, out int port)
     {
         port = sa[2] << 8 | sa[3];
-        if (sa[0] != Native.AF_INET6) return new ReadOnlySpan<byte>(sa + 4, 4).ToArray();
-        var ip = new ReadOnlySpan<byte>(sa + 8, 16);
-        return IsMapped(ip) ? ip.Slice(12).ToArray() : ip.ToArray();
+        var from = sa[0] != Native.AF_INET6 ? new ReadOnlySpan<byte>(sa + 4, 4) : new ReadOnlySpan<byte>(sa + 8, 16);
+        if (from.Length == 16 && IsMapped(from)) from = from.Slice(12);
+        from.CopyTo(ip);
+        return from.Length;
     }
 
     /// <summary>::ffff:a.b.c.d, an IPv4 client of a dual-stack socket.</summary>
@@ -123,23 +134,36 @@ public static unsafe class Net
     public static byte[] Mapped(ReadOnlySpan<byte> ip4)
     {
         var r = new byte[16];
-        r[10] = r[11] = 0xff;
-        ip4.CopyTo(r.AsSpan(12));
+        Mapped(r, ip4);
         return r;
     }
+
+    static void Mapped(Span<byte> dst, ReadOnlySpan<byte> ip4)
+    {
+        dst.Slice(0, 10).Clear();
+        dst[10] = dst[11] = 0xff;
+        ip4.CopyTo(dst.Slice(12));
+    }
+
+    /// <summary>The longest text of an address (FormatIp).</summary>
+    public const int IpTextMax = 40;
 
     /// <summary>Text of an IPv4 (dotted) or IPv6 address (lower-case hex, the longest run of two or
     /// more zero groups as "::", a mapped address as ::ffff:a.b.c.d).</summary>
     public static byte[] FormatIp(ReadOnlySpan<byte> ip)
     {
-        if (ip.Length == 4) return FormatIp4(ip);
+        Span<byte> b = stackalloc byte[IpTextMax];
+        return b.Slice(0, FormatIp(b, ip)).ToArray();
+    }
+
+    /// <summary>FormatIp into dst (IpTextMax bytes at most); returns the length.</summary>
+    public static int FormatIp(Span<byte> dst, ReadOnlySpan<byte> ip)
+    {
+        if (ip.Length == 4) return FormatIp4(dst, ip);
         if (IsMapped(ip))
         {
-            var v4 = FormatIp4(ip.Slice(12));
-            var r = new byte[7 + v4.Length];
-            "::ffff:"u8.CopyTo(r);
-            v4.CopyTo(r, 7);
-            return r;
+            "::ffff:"u8.CopyTo(dst);
+            return 7 + FormatIp4(dst.Slice(7), ip.Slice(12));
         }
         int bestStart = -1, bestLen = 1;
         for (int i = 0; i < 8;)
@@ -150,11 +174,11 @@ public static unsafe class Net
             if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
             i = j;
         }
-        var o = new System.Collections.Generic.List<byte>(40);
+        int n = 0;
         for (int i = 0; i < 8; i++)
         {
-            if (i == bestStart) { o.Add((byte)':'); o.Add((byte)':'); i += bestLen - 1; continue; }
-            if (o.Count > 0 && o[^1] != ':') o.Add((byte)':');
+            if (i == bestStart) { dst[n++] = (byte)':'; dst[n++] = (byte)':'; i += bestLen - 1; continue; }
+            if (n > 0 && dst[n - 1] != ':') dst[n++] = (byte)':';
             int w = ip[2 * i] << 8 | ip[2 * i + 1];
             bool started = false;
             for (int shift = 12; shift >= 0; shift -= 4)
@@ -162,16 +186,28 @@ public static unsafe class Net
                 int d = (w >> shift) & 15;
                 if (d == 0 && !started && shift > 0) continue;
                 started = true;
-                o.Add((byte)(d < 10 ? '0' + d : 'a' + d - 10));
+                dst[n++] = (byte)(d < 10 ? '0' + d : 'a' + d - 10);
             }
         }
-        return o.ToArray();
+        return n;
     }
 
     /// <summary>An address as ucspi-tcp-ipv6 writes it into TCPLOCALIP and the like: an IPv4 (or
     /// IPv4-mapped) address dotted, unless forced to IPv6 text (-6); IPv6 ones in IPv6 text.</summary>
-    public static byte[] Text6(ReadOnlySpan<byte> ip, bool force6) =>
-        ip.Length == 4 && force6 ? FormatIp(Mapped(ip)) : FormatIp(ip);
+    public static byte[] Text6(ReadOnlySpan<byte> ip, bool force6)
+    {
+        Span<byte> b = stackalloc byte[IpTextMax];
+        return b.Slice(0, Text6(b, ip, force6)).ToArray();
+    }
+
+    /// <summary>Text6 into dst (IpTextMax bytes at most); returns the length.</summary>
+    public static int Text6(Span<byte> dst, ReadOnlySpan<byte> ip, bool force6)
+    {
+        if (ip.Length != 4 || !force6) return FormatIp(dst, ip);
+        Span<byte> mapped = stackalloc byte[16];
+        Mapped(mapped, ip);
+        return FormatIp(dst, mapped);
+    }
 
     /// <summary>The index of a network interface (if_nametoindex; 0 if there is none of that name).</summary>
     public static uint InterfaceIndex(byte[] name)
@@ -193,17 +229,16 @@ public static unsafe class Net
     /// <summary>setsockopt(IP_OPTIONS, none): drop source-routing options (socket_ipoptionskill).</summary>
     public static void KillIpOptions(int fd) => Native.setsockopt(fd, Native.IPPROTO_IP, Native.IP_OPTIONS, null, 0);
 
-    /// <summary>Dotted-quad text of a 4-byte address (ip4_fmt).</summary>
-    public static byte[] FormatIp4(ReadOnlySpan<byte> ip)
+    /// <summary>Dotted-quad text of a 4-byte address (ip4_fmt) into dst; returns the length.</summary>
+    static int FormatIp4(Span<byte> dst, ReadOnlySpan<byte> ip)
     {
-        Span<byte> b = stackalloc byte[16];
         int n = 0;
         for (int i = 0; i < 4; i++)
         {
-            if (i > 0) b[n++] = (byte)'.';
-            n += Numbers.Format(b.Slice(n), ip[i]);
+            if (i > 0) dst[n++] = (byte)'.';
+            n += Numbers.Format(dst.Slice(n), ip[i]);
         }
-        return b.Slice(0, n).ToArray();
+        return n;
     }
 
     /// <summary>djb's ip4_scan: "a.b.c.d" with numbers up to 255; returns the bytes used, 0 if not an address.</summary>

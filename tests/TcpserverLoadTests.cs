@@ -6,6 +6,7 @@ using System.IO;
 using System.Linq;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
@@ -68,6 +69,58 @@ public class TcpserverLoadTests
         Assert.Equal(started, Regex.Matches(s.Log, @"tcpserver: end \d+ status").Count);
         Assert.InRange(started, total - total / 100, total);
         Assert.Equal(total / 100, Regex.Matches(s.Log, @"tcpserver: end \d+ status 11\n").Count);
+    }
+
+    /// <summary>A burst of 200 clients against -c 200 with 64 descriptors (ulimit -n 64): every one
+    /// is served, with its host name when it is looked up. djb's tcpserver forks and keeps only
+    /// its listening socket; ours starts children while it goes on accepting, and must need no
+    /// descriptor for a child still starting, and take no more connections into lookups than it
+    /// has descriptors for.</summary>
+    [Theory]
+    [InlineData("-R -H -l0", "")]
+    [InlineData("-h -r -t 5", "host.example")]
+    public void BurstServedWithFewDescriptors(string options, string host)
+    {
+        const int clients = 200;
+        using var dns = new DnsServer("127.0.0.64", "--ptr-record=1.0.0.127.in-addr.arpa,Host.Example");
+        var env = new Dictionary<string, string> { ["DNSCACHEIP"] = dns.Ip };
+        foreach (var exe in new[] { Theirs("tcpserver"), Ours("tcpserver") })
+        {
+            using var s = new Server(exe, $"-c {clients} -b {clients} {options}", "sh -c 'echo \"ok $TCPREMOTEHOST\"; exec cat'",
+                env, setup: "ulimit -n 64; ");
+            var sockets = new Socket[clients];
+            try
+            {
+                // Every client connects before any reads: their children all start at once.
+                var connects = new Task[clients];
+                for (int i = 0; i < clients; i++)
+                {
+                    sockets[i] = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveTimeout = 60000 };
+                    connects[i] = sockets[i].ConnectAsync(IPAddress.Loopback, s.Port);
+                }
+                Assert.True(Task.WaitAll(connects, 60000), exe);
+                int served = sockets.Count(c => ReadLine(c) == "ok " + host);
+                Assert.True(served == clients, $"{exe}: {served} of {clients} served\n{s.Log}");
+                Assert.DoesNotContain("dropping connection", s.Log);
+            }
+            finally
+            {
+                foreach (var c in sockets) c?.Dispose();
+            }
+        }
+    }
+
+    /// <summary>A line from the socket without its newline; what came before end of file or a reset.</summary>
+    static string ReadLine(Socket c)
+    {
+        var line = new StringBuilder();
+        var b = new byte[1];
+        try
+        {
+            while (c.Receive(b) == 1 && b[0] != '\n') line.Append((char)b[0]);
+        }
+        catch (SocketException) { }
+        return line.ToString();
     }
 
     /// <summary>RFC 1413 servers that send junk, never answer, or answer with a flood: the client
