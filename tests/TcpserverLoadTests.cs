@@ -82,7 +82,7 @@ public class TcpserverLoadTests
     public void BurstServedWithFewDescriptors(string options, string host)
     {
         const int clients = 200;
-        using var dns = new DnsServer("127.0.0.64", "--ptr-record=1.0.0.127.in-addr.arpa,Host.Example");
+        using var dns = new DnsServer("127.0.0.72", "--ptr-record=1.0.0.127.in-addr.arpa,Host.Example");
         var env = new Dictionary<string, string> { ["DNSCACHEIP"] = dns.Ip };
         foreach (var exe in new[] { Theirs("tcpserver"), Ours("tcpserver") })
         {
