@@ -257,7 +257,7 @@ static unsafe class Tcpserver
     // wrongly for want of a descriptor, however many children are starting (djb's tcpserver,
     // which forks first, needs one in all).
     const int SpareDescriptors = 1; // the rules cdb, open beside a connection's socket
-    const int CountedDescriptors = 65536, CountChunk = 1024;
+    const int CountedDescriptors = 65536, CountChunk = 128;
 
     static bool Accepting() => (ulong)numChildren < limit && pending.Count < pendingLimit;
 
