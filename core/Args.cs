@@ -38,12 +38,19 @@ public static unsafe class Args
 
     public static byte[] GetEnv(ReadOnlySpan<byte> name)
     {
+        byte* value = GetEnvZ(name);
+        return value == null ? null : new ReadOnlySpan<byte>(value, Length(value)).ToArray();
+    }
+
+    /// <summary>A variable's value where it is in the environment, as a C string; null if unset.</summary>
+    public static byte* GetEnvZ(ReadOnlySpan<byte> name)
+    {
         byte** e = Native.tk_environ();
         for (int i = 0; e[i] != null; i++)
         {
             var entry = new ReadOnlySpan<byte>(e[i], Length(e[i]));
             if (entry.Length > name.Length && entry[name.Length] == (byte)'=' && entry.StartsWith(name))
-                return entry.Slice(name.Length + 1).ToArray();
+                return e[i] + name.Length + 1;
         }
         return null;
     }

@@ -235,9 +235,4 @@ public sealed class Dns : IPollTask
         for (int i = 0; i + 4 <= bytes.Count; i += 4) r.Add(bytes.GetRange(i, 4).ToArray());
         return r;
     }
-
-    // tcpserver.cs's names for what core/DnsPacket.cs reads.
-    public static List<byte[]> Addresses(byte[] answer, int type) => DnsPacket.Addresses(answer, type);
-    public static byte[] Name(byte[] answer) => DnsPacket.Name(answer);
-    public static byte[] ReverseName(ReadOnlySpan<byte> ip) => DnsPacket.ReverseName(ip);
 }

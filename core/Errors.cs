@@ -97,12 +97,16 @@ public static class Errors
         _ => "unknown error"u8,
     };
 
+    // One buffer for every warning, made at the first: a server that logs each connection
+    // allocates nothing for it.
+    static Output warnings;
+
     /// <summary>Writes the pieces to stderr as one line (djb's strerr_warn).</summary>
     public static void Warn(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b = default, ReadOnlySpan<byte> c = default,
         ReadOnlySpan<byte> d = default, ReadOnlySpan<byte> e = default, ReadOnlySpan<byte> f = default,
         ReadOnlySpan<byte> g = default)
     {
-        var line = new Output(2, 1024);
+        var line = warnings ??= new Output(2, 1024);
         line.Put(a); line.Put(b); line.Put(c); line.Put(d); line.Put(e); line.Put(f); line.Put(g);
         line.Put("\n"u8);
         line.Flush();

@@ -3,6 +3,7 @@
 // children. Both go through the start-up layer so that the program run sees the limits,
 // signal mask and signal dispositions it should (see core/native/startup.c).
 using System.Collections.Generic;
+using System.Runtime.InteropServices;
 
 namespace Toolkit;
 
@@ -32,50 +33,17 @@ public static unsafe class Exec
 
     public static void UnsetEnv(ReadOnlySpan<byte> name) => SetEnv(name, default, remove: true);
 
-    /// <summary>The environment with the queued changes applied exactly as djb's pathexec does:
-    /// a change removes the first entry with that name (moving the last entry into its place)
-    /// and, unless it is a removal, is appended.</summary>
-    public static List<byte[]> Environment() => Apply(Args.Environ(), changes);
-
-    /// <summary>The changes (see Change) applied to a copy of env as pathexec does.</summary>
-    public static List<byte[]> Apply(IEnumerable<byte[]> start, List<byte[]> changes)
-    {
-        var env = new List<byte[]>(start);
-        if (changes == null) return env;
-        foreach (var change in changes)
-        {
-            int split = change.AsSpan().IndexOf((byte)'=');
-            int nameLength = split < 0 ? change.Length : split;
-            for (int t = 0; t < env.Count; t++)
-            {
-                var e = env[t];
-                if (e.Length > nameLength && e[nameLength] == (byte)'=' &&
-                    e.AsSpan(0, nameLength).SequenceEqual(change.AsSpan(0, nameLength)))
-                {
-                    env[t] = env[^1];
-                    env.RemoveAt(env.Count - 1);
-                    break;
-                }
-            }
-            if (split >= 0) env.Add(change);
-        }
-        return env;
-    }
-
     /// <summary>Replaces the process with argv[0] (PATH from the original environment, as in
-    /// djb's pathexec_run) and the queued environment changes. Returns the error number only
-    /// if that failed.</summary>
-    public static int Run(byte[][] argv) => Run(argv, changes == null ? null : Environment());
-
-    /// <summary>Run with env (null: this process's environment); file, if given, is run instead of
-    /// argv[0], which is then only the name the program sees (argv0).</summary>
-    public static int Run(byte[][] argv, List<byte[]> env, byte[] file = null)
+    /// djb's pathexec_run) and the queued environment changes, applied as pathexec does (see
+    /// EnvBlock). file, if given, is run instead of argv[0], which is then only the name the
+    /// program sees (argv0). Returns the error number only if that failed.</summary>
+    public static int Run(byte[][] argv, byte[] file = null)
     {
-        using var block = new CStrings(argv, env ?? new List<byte[]>(Args.Environ()));
-        var path = Args.GetEnv("PATH"u8);
-        fixed (byte* zpath = path == null ? null : Args.Z(path))
+        using var args = new CStrings(argv, null);
+        using var env = new EnvBlock(Native.tk_environ());
+        if (changes != null) foreach (var change in changes) env.Apply(change);
         fixed (byte* zfile = file == null ? null : Args.Z(file))
-            return Native.tk_exec(zfile != null ? zfile : block.Argv[0], block.Argv, block.Envp, zpath);
+            return Native.tk_exec(zfile != null ? zfile : args.Argv[0], args.Argv, env.Envp, Args.GetEnvZ("PATH"u8));
     }
 
     public const int FdDup2 = 1, FdClose = 2, FdDupRepeat = 3;
@@ -92,71 +60,63 @@ public static unsafe class Exec
     public static int Spawn(byte[][] argv, List<byte[]> env, ReadOnlySpan<int> fdActions, out int execError,
         byte[] dir = null, bool newSession = false, byte[] file = null)
     {
-        return Start(argv, env, fdActions, dir, newSession, 0, file, true, out execError, out _);
-    }
-
-    /// <summary>A child started by SpawnStart: its exec's outcome arrives on Report (see Launch).</summary>
-    public struct Launch
-    {
-        public int Pid, Report;
-        public nint Block;
-    }
-
-    /// <summary>Spawn without waiting for the child to run its program (tcpserver goes on
-    /// accepting meanwhile), the signals in defaultSignals (bit n-1 for signal n) default even if
-    /// this program was started ignoring them. Returns the
-    /// pid or -errno; the caller polls launch.Report and calls Finish when it is readable.</summary>
-    public static int SpawnStart(byte[][] argv, List<byte[]> env, ReadOnlySpan<int> fdActions, ulong defaultSignals,
-        out Launch launch)
-    {
-        return Start(argv, env, fdActions, null, false, defaultSignals, null, false, out _, out launch);
-    }
-
-    /// <summary>Reads what a launched child reported: false while it has not yet run its
-    /// program or exited; then true, with the exec's error number in execError (0 if the
-    /// program runs), and the launch's resources freed.</summary>
-    public static bool Finish(ref Launch launch, ref int execError)
-    {
-        int err;
-        nint r = Native.read(launch.Report, (byte*)&err, sizeof(int));
-        if (r == sizeof(int)) { execError = err; return false; }
-        if (r < 0 && (Native.Errno == Native.EINTR || Native.Errno == Native.EAGAIN)) return false;
-        Native.close(launch.Report);
-        Native.tk_spawn_release(launch.Block);
-        return true;
-    }
-
-    static int Start(byte[][] argv, List<byte[]> env, ReadOnlySpan<int> fdActions, byte[] dir, bool newSession,
-        ulong defaultSignals, byte[] file, bool wait, out int execError, out Launch launch)
-    {
-        using var block = new CStrings(argv, env ?? new List<byte[]>(Args.Environ()));
-        var path = Args.GetEnv("PATH"u8);
-        fixed (byte* zpath = path == null ? null : Args.Z(path))
+        using var block = new CStrings(argv, env);
         fixed (byte* zdir = dir == null ? null : Args.Z(dir))
         fixed (int* actions = fdActions)
         fixed (byte* zfile = file == null ? null : Args.Z(file))
         {
-            var request = new Native.SpawnRequest
-            {
-                File = zfile != null ? zfile : block.Argv[0], Argv = block.Argv, Envp = block.Envp, Path = zpath,
-                FdActions = actions, FdActionCount = fdActions.Length / 3, Dir = zdir,
-                NewSession = newSession ? 1 : 0, DefaultSignals = defaultSignals,
-            };
-            int err, report;
-            nint launched;
-            launch = default;
-            execError = 0;
-            if (wait)
-            {
-                int child = Native.tk_spawn(&request, &err);
-                execError = err;
-                return child;
-            }
-            int pid = Native.tk_spawn_start(&request, &report, &launched);
-            if (pid >= 0) launch = new Launch { Pid = pid, Report = report, Block = launched };
+            var request = Request(zfile != null ? zfile : block.Argv[0], block.Argv, block.Envp != null ? block.Envp : Native.tk_environ(),
+                actions, fdActions.Length, 0);
+            request.Dir = zdir;
+            request.NewSession = newSession ? 1 : 0;
+            int err;
+            int child = Native.tk_spawn(&request, &err);
+            execError = err;
+            return child;
+        }
+    }
+
+    /// <summary>A child started by SpawnStart that may still be loading its program.</summary>
+    public struct Launch
+    {
+        public int Pid;
+        public nint Block;
+    }
+
+    /// <summary>Spawn without waiting for the child to run its program (tcpserver goes on
+    /// accepting meanwhile), from vectors of C strings the caller keeps (nothing is allocated
+    /// here), the signals in defaultSignals (bit n-1 for signal n) default even if this program
+    /// was started ignoring them. Returns the pid or -errno; Finish tells how it went.</summary>
+    public static int SpawnStart(byte** argv, byte** envp, ReadOnlySpan<int> fdActions, ulong defaultSignals,
+        out Launch launch)
+    {
+        fixed (int* actions = fdActions)
+        {
+            var request = Request(argv[0], argv, envp, actions, fdActions.Length, defaultSignals);
+            nint block;
+            int pid = Native.tk_spawn_start(&request, &block);
+            launch = new Launch { Pid = pid, Block = pid >= 0 ? block : 0 };
             return pid;
         }
     }
+
+    /// <summary>Whether a launched child has run its program or exited (or, ended, has been
+    /// waited for): then true, with the exec's error number in execError (0 if the program
+    /// runs), and the launch's memory freed.</summary>
+    public static bool Finish(Launch launch, bool ended, out int execError)
+    {
+        int err = 0;
+        bool done = Native.tk_spawn_finish(launch.Block, ended ? 1 : 0, &err) != 0;
+        execError = err;
+        return done;
+    }
+
+    static Native.SpawnRequest Request(byte* file, byte** argv, byte** envp, int* actions, int actionInts, ulong defaultSignals) =>
+        new()
+        {
+            File = file, Argv = argv, Envp = envp, Path = Args.GetEnvZ("PATH"u8),
+            FdActions = actions, FdActionCount = actionInts / 3, DefaultSignals = defaultSignals,
+        };
 
     /// <summary>Waits for the child to end (retrying EINTR); its wait status, or -1 with errno.</summary>
     public static int WaitPid(int pid)
@@ -203,7 +163,7 @@ public sealed unsafe class CStrings : IDisposable
 
     public CStrings(IReadOnlyList<byte[]> argv, IReadOnlyList<byte[]> env)
     {
-        Argv = Vector(argv);
+        Argv = argv == null ? null : Vector(argv);
         Envp = env == null ? null : Vector(env);
     }
 
@@ -225,14 +185,119 @@ public sealed unsafe class CStrings : IDisposable
 
     void* Alloc(int n)
     {
-        var p = System.Runtime.InteropServices.NativeMemory.Alloc((nuint)n);
+        var p = NativeMemory.Alloc((nuint)n);
         blocks.Add((nint)p);
         return p;
     }
 
     public void Dispose()
     {
-        foreach (var p in blocks) System.Runtime.InteropServices.NativeMemory.Free((void*)p);
+        foreach (var p in blocks) NativeMemory.Free((void*)p);
         blocks.Clear();
+    }
+}
+
+/// <summary>An environment for a program to run, as C strings in unmanaged memory: the start
+/// environment (not copied) with changes applied as djb's pathexec does: a change removes the
+/// first entry of its name, moving the last entry into its place, and is appended unless it is
+/// a removal. Reset and used again, it allocates nothing once its buffers have grown to fit
+/// (tcpserver makes the environment of every connection's program in one).</summary>
+public sealed unsafe class EnvBlock : IDisposable
+{
+    readonly byte** start;
+    readonly int startCount;
+    byte** entries;
+    int count, capacity;
+    byte* text;
+    int used, size;
+
+    public EnvBlock(byte** environ)
+    {
+        start = environ;
+        while (start[startCount] != null) startCount++;
+        Reset();
+    }
+
+    /// <summary>Back to the start environment.</summary>
+    public void Reset()
+    {
+        Room(startCount);
+        for (int i = 0; i < startCount; i++) entries[i] = start[i];
+        count = startCount;
+        used = 0;
+    }
+
+    /// <summary>The entries, null-terminated, valid until the next change.</summary>
+    public byte** Envp
+    {
+        get { entries[count] = null; return entries; }
+    }
+
+    /// <summary>pathexec's change: "NAME=VALUE" sets, "NAME" removes.</summary>
+    public void Apply(ReadOnlySpan<byte> change)
+    {
+        int split = change.IndexOf((byte)'=');
+        if (split < 0) Unset(change);
+        else Set(change.Slice(0, split), change.Slice(split + 1));
+    }
+
+    public void Unset(ReadOnlySpan<byte> name)
+    {
+        for (int t = 0; t < count; t++)
+        {
+            byte* e = entries[t];
+            int i = 0;
+            while (i < name.Length && e[i] != 0 && e[i] == name[i]) i++;
+            if (i == name.Length && e[i] == '=')
+            {
+                entries[t] = entries[--count];
+                return;
+            }
+        }
+    }
+
+    public void Set(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
+    {
+        Unset(name);
+        byte* e = Text(name.Length + value.Length + 2);
+        name.CopyTo(new Span<byte>(e, name.Length));
+        e[name.Length] = (byte)'=';
+        value.CopyTo(new Span<byte>(e + name.Length + 1, value.Length));
+        e[name.Length + 1 + value.Length] = 0;
+        Room(count + 1);
+        entries[count++] = e;
+    }
+
+    /// <summary>Room for n entries and the terminating null.</summary>
+    void Room(int n)
+    {
+        if (n + 1 <= capacity) return;
+        capacity = Math.Max(n + 1, capacity * 2);
+        entries = (byte**)NativeMemory.Realloc(entries, (nuint)(capacity * sizeof(byte*)));
+    }
+
+    /// <summary>n bytes of text; the entries made so far move with it if it must move.</summary>
+    byte* Text(int n)
+    {
+        if (used + n > size)
+        {
+            int newSize = Math.Max(used + n, Math.Max(size * 2, 1024));
+            var moved = (byte*)NativeMemory.Realloc(text, (nuint)newSize);
+            for (int t = 0; t < count; t++)
+                if (entries[t] >= text && entries[t] < text + used) entries[t] = moved + (entries[t] - text);
+            text = moved;
+            size = newSize;
+        }
+        byte* p = text + used;
+        used += n;
+        return p;
+    }
+
+    public void Dispose()
+    {
+        NativeMemory.Free(entries);
+        NativeMemory.Free(text);
+        entries = null;
+        text = null;
     }
 }

@@ -16,9 +16,15 @@ public static class Ip
     public static byte[] Mapped(ReadOnlySpan<byte> ip4)
     {
         var r = new byte[16];
-        r[10] = r[11] = 0xff;
-        ip4.CopyTo(r.AsSpan(12));
+        Mapped(r, ip4);
         return r;
+    }
+
+    static void Mapped(Span<byte> dst, ReadOnlySpan<byte> ip4)
+    {
+        dst.Slice(0, 10).Clear();
+        dst[10] = dst[11] = 0xff;
+        ip4.CopyTo(dst.Slice(12));
     }
 
     /// <summary>An address for an IPv4 socket as ucspi-tcp-ipv6 gives it one (-4): IPv4-mapped ones
@@ -33,12 +39,26 @@ public static class Ip
         return ip;
     }
 
+    /// <summary>The longest text of an address (Format, Text6).</summary>
+    public const int TextMax = 40;
+
     /// <summary>Text of an IPv4 (dotted) or IPv6 address (lower-case hex, the longest run of two or
     /// more zero groups as "::", a mapped address as ::ffff:a.b.c.d).</summary>
     public static byte[] Format(ReadOnlySpan<byte> ip)
     {
-        if (ip.Length == 4) return Format4(ip);
-        if (IsMapped(ip)) return [.. "::ffff:"u8, .. Format4(ip.Slice(12))];
+        Span<byte> b = stackalloc byte[TextMax];
+        return b.Slice(0, Format(b, ip)).ToArray();
+    }
+
+    /// <summary>Format into dst (TextMax bytes at most); returns the length.</summary>
+    public static int Format(Span<byte> dst, ReadOnlySpan<byte> ip)
+    {
+        if (ip.Length == 4) return Format4(dst, ip);
+        if (IsMapped(ip))
+        {
+            "::ffff:"u8.CopyTo(dst);
+            return 7 + Format4(dst.Slice(7), ip.Slice(12));
+        }
         int bestStart = -1, bestLen = 1;
         for (int i = 0; i < 8;)
         {
@@ -48,33 +68,50 @@ public static class Ip
             if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
             i = j;
         }
-        var o = new Bytes(40);
+        int n = 0;
         for (int i = 0; i < 8; i++)
         {
-            if (i == bestStart) { o.Add("::"u8); i += bestLen - 1; continue; }
-            if (o.Length > 0 && o.Span[^1] != ':') o.Add((byte)':');
-            o.Length += Numbers.FormatHex(o.Room(4), (ulong)(ip[2 * i] << 8 | ip[2 * i + 1]));
+            if (i == bestStart) { "::"u8.CopyTo(dst.Slice(n)); n += 2; i += bestLen - 1; continue; }
+            if (n > 0 && dst[n - 1] != ':') dst[n++] = (byte)':';
+            n += Numbers.FormatHex(dst.Slice(n), (ulong)(ip[2 * i] << 8 | ip[2 * i + 1]));
         }
-        return o.ToArray();
+        return n;
     }
 
     /// <summary>Dotted-quad text of a 4-byte address (ip4_fmt).</summary>
     public static byte[] Format4(ReadOnlySpan<byte> ip)
     {
-        Span<byte> b = stackalloc byte[16];
+        Span<byte> b = stackalloc byte[TextMax];
+        return b.Slice(0, Format4(b, ip)).ToArray();
+    }
+
+    static int Format4(Span<byte> dst, ReadOnlySpan<byte> ip)
+    {
         int n = 0;
         for (int i = 0; i < 4; i++)
         {
-            if (i > 0) b[n++] = (byte)'.';
-            n += Numbers.Format(b.Slice(n), ip[i]);
+            if (i > 0) dst[n++] = (byte)'.';
+            n += Numbers.Format(dst.Slice(n), ip[i]);
         }
-        return b.Slice(0, n).ToArray();
+        return n;
     }
 
     /// <summary>An address as ucspi-tcp-ipv6 writes it into TCPLOCALIP and the like: an IPv4 (or
     /// IPv4-mapped) address dotted, unless forced to IPv6 text (-6); IPv6 ones in IPv6 text.</summary>
-    public static byte[] Text6(ReadOnlySpan<byte> ip, bool force6) =>
-        ip.Length == 4 && force6 ? Format(Mapped(ip)) : Format(ip);
+    public static byte[] Text6(ReadOnlySpan<byte> ip, bool force6)
+    {
+        Span<byte> b = stackalloc byte[TextMax];
+        return b.Slice(0, Text6(b, ip, force6)).ToArray();
+    }
+
+    /// <summary>Text6 into dst (TextMax bytes at most); returns the length.</summary>
+    public static int Text6(Span<byte> dst, ReadOnlySpan<byte> ip, bool force6)
+    {
+        if (ip.Length != 4 || !force6) return Format(dst, ip);
+        Span<byte> mapped = stackalloc byte[16];
+        Mapped(mapped, ip);
+        return Format(dst, mapped);
+    }
 
     /// <summary>djb's ip4_scan: "a.b.c.d" with numbers up to 255; returns the bytes used, 0 if not an address.</summary>
     public static int Scan4(ReadOnlySpan<byte> s, Span<byte> ip)

@@ -24,8 +24,8 @@ public static unsafe class Native
     [DllImport(L)] public static extern int tk_exec(byte* file, byte** argv, byte** envp, byte* path);
     [DllImport(L)] public static extern int tk_spawn(SpawnRequest* request, int* execError);
     [DllImport(L)] public static extern int tk_spawn_exit(int code);
-    [DllImport(L)] public static extern int tk_spawn_start(SpawnRequest* request, int* report, nint* block);
-    [DllImport(L)] public static extern void tk_spawn_release(nint block);
+    [DllImport(L)] public static extern int tk_spawn_start(SpawnRequest* request, nint* block);
+    [DllImport(L)] public static extern int tk_spawn_finish(nint block, int ended, int* execError);
     [DllImport(L)] public static extern int tk_selfpipe();
     [DllImport(L, SetLastError = true)] public static extern int tk_signal_catch(int sig);
     [DllImport(L, SetLastError = true)] public static extern int tk_signal_set(int sig, int ignore);
@@ -74,6 +74,7 @@ public static unsafe class Native
     [DllImport(C, SetLastError = true)] public static extern int setgid(uint gid);
     [DllImport(C, SetLastError = true)] public static extern int setuid(uint uid);
     [DllImport(C, SetLastError = true)] public static extern int waitpid(int pid, int* status, int options);
+    [DllImport(C, SetLastError = true)] public static extern int getrlimit(int resource, ulong* limits);
 
     // time
     [DllImport(C, SetLastError = true)] public static extern int clock_gettime(int clock, TimeSpec* ts);
@@ -126,7 +127,7 @@ public static unsafe class Native
     public const int AF_INET = 2, AF_INET6 = 10, SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_NONBLOCK = 0x800,
         SOCK_CLOEXEC = 0x80000, SOL_SOCKET = 1, SO_REUSEADDR = 2, SO_ERROR = 4, IPPROTO_IP = 0, IP_OPTIONS = 4,
         IPPROTO_TCP = 6, TCP_NODELAY = 1, MSG_NOSIGNAL = 0x4000, SHUT_WR = 1, IPPROTO_IPV6 = 41, IPV6_V6ONLY = 26;
-    public const short POLLOUT = 4, POLLERR = 8, POLLHUP = 0x10;
+    public const short POLLOUT = 4, POLLERR = 8, POLLHUP = 0x10, POLLNVAL = 0x20;
     public const int EINPROGRESS = 115, ETIMEDOUT = 110, ECONNREFUSED = 111, EPROTO = 71, EIO = 5;
 
     public static int Errno => Marshal.GetLastPInvokeError();

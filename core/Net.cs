@@ -52,41 +52,52 @@ public static unsafe class Net
         return err;
     }
 
-    /// <summary>accept4 with the peer's address (4 bytes for IPv4 and IPv4-mapped peers, else 16)
-    /// and port; the new descriptor is close-on-exec. -1 on failure.</summary>
-    public static int Accept(int fd, out byte[] ip, out int port, bool nonBlocking)
+    /// <summary>accept4 with the peer's address in ip (4 bytes for IPv4 and IPv4-mapped peers,
+    /// else 16: its length in ipLength) and port; the new descriptor is close-on-exec. -1 on
+    /// failure.</summary>
+    public static int Accept(int fd, Span<byte> ip, out int ipLength, out int port, bool nonBlocking)
     {
         byte* sa = stackalloc byte[128];
         int len = 128;
         int t = Native.accept4(fd, sa, &len, Native.SOCK_CLOEXEC | (nonBlocking ? Native.SOCK_NONBLOCK : 0));
-        ip = null;
-        port = 0;
+        ipLength = port = 0;
         if (t == -1) return -1;
-        ip = Read(sa, out port);
+        ipLength = Read(sa, ip, out port);
         return t;
     }
 
-    public static byte[] Local(int fd, out int port) => Name(fd, out port, out _, local: true);
-    public static byte[] Local(int fd, out int port, out uint scope) => Name(fd, out port, out scope, local: true);
-    public static byte[] Remote(int fd, out int port) => Name(fd, out port, out _, local: false);
+    public static byte[] Local(int fd, out int port) => Name(fd, out port, local: true);
+    public static byte[] Remote(int fd, out int port) => Name(fd, out port, local: false);
 
-    static byte[] Name(int fd, out int port, out uint scope, bool local)
+    /// <summary>The local address of a socket into ip, as Accept gives the peer's, with the scope
+    /// id of an IPv6 address; its length, or -1.</summary>
+    public static int Local(int fd, Span<byte> ip, out int port, out uint scope) => Name(fd, ip, out port, out scope, local: true);
+
+    static byte[] Name(int fd, out int port, bool local)
+    {
+        Span<byte> ip = stackalloc byte[16];
+        int n = Name(fd, ip, out port, out _, local);
+        return n < 0 ? null : ip.Slice(0, n).ToArray();
+    }
+
+    static int Name(int fd, Span<byte> ip, out int port, out uint scope, bool local)
     {
         byte* sa = stackalloc byte[128];
         int len = 128;
         port = 0;
         scope = 0;
-        if ((local ? Native.getsockname(fd, sa, &len) : Native.getpeername(fd, sa, &len)) == -1) return null;
+        if ((local ? Native.getsockname(fd, sa, &len) : Native.getpeername(fd, sa, &len)) == -1) return -1;
         if (sa[0] == Native.AF_INET6) scope = *(uint*)(sa + 24);
-        return Read(sa, out port);
+        return Read(sa, ip, out port);
     }
 
-    static byte[] Read(byte* sa, out int port)
+    static int Read(byte* sa, Span<byte> ip, out int port)
     {
         port = sa[2] << 8 | sa[3];
-        if (sa[0] != Native.AF_INET6) return new ReadOnlySpan<byte>(sa + 4, 4).ToArray();
-        var ip = new ReadOnlySpan<byte>(sa + 8, 16);
-        return Ip.IsMapped(ip) ? ip.Slice(12).ToArray() : ip.ToArray();
+        var from = sa[0] != Native.AF_INET6 ? new ReadOnlySpan<byte>(sa + 4, 4) : new ReadOnlySpan<byte>(sa + 8, 16);
+        if (from.Length == 16 && Ip.IsMapped(from)) from = from.Slice(12);
+        from.CopyTo(ip);
+        return from.Length;
     }
 
     /// <summary>The index of a network interface (if_nametoindex; 0 if there is none of that name).</summary>
@@ -121,10 +132,4 @@ public static unsafe class Net
         fixed (byte* p = buf) return (int)Native.recv(fd, p, buf.Length, 0);
     }
 
-    // tcpserver.cs's names for what core/Ip.cs, core/Services.cs and core/Clock.cs do.
-    public static bool IsMapped(ReadOnlySpan<byte> ip16) => Ip.IsMapped(ip16);
-    public static byte[] OnIpv4Socket(byte[] ip, bool connect) => Ip.OnIpv4Socket(ip, connect);
-    public static byte[] Text6(ReadOnlySpan<byte> ip, bool force6) => Ip.Text6(ip, force6);
-    public static bool Port(ReadOnlySpan<byte> text, out int port) => Services.Port(text, out port);
-    public static long Now() => Clock.Now();
 }

@@ -50,13 +50,6 @@ public sealed class Rule
         }
         return env;
     }
-
-    /// <summary>tcpserver.cs's name for Denies and Variables.</summary>
-    public bool Deny(out List<(byte[] Name, byte[] Value)> env)
-    {
-        env = Variables();
-        return Denies;
-    }
 }
 
 public static class Rules
@@ -97,10 +90,6 @@ public static class Rules
         if (r == Found.Error) errno = cdb.Errno;
         return r;
     }
-
-    /// <summary>tcpserver.cs's name for Find on a file, as 1, 0 or -1.</summary>
-    public static int Check(ReadOnlySpan<byte> path, ReadOnlySpan<byte> ip, byte[] host, byte[] info, out Rule rule, out int errno) =>
-        (int)Find(path, ip, host, info, out rule, out errno);
 
     static Found Try(Cdb cdb, out Rule rule, ReadOnlySpan<byte> a, ReadOnlySpan<byte> b = default, ReadOnlySpan<byte> c = default)
     {

@@ -60,6 +60,32 @@ public class CoreTests
         Assert.Equal(value, v);
     }
 
+    static unsafe string[] Entries(byte** envp)
+    {
+        var list = new System.Collections.Generic.List<string>();
+        for (int i = 0; envp[i] != null; i++) list.Add(Encoding.Latin1.GetString(envp[i], Args.Length(envp[i])));
+        return list.ToArray();
+    }
+
+    /// <summary>EnvBlock applies changes as djb's pathexec does (the first entry of the name goes,
+    /// the last entry takes its place, a setting is appended), and keeps its entries when its
+    /// text moves to a larger buffer.</summary>
+    [Fact]
+    public unsafe void EnvBlockAppliesChangesAsPathexec()
+    {
+        var startEntries = new[] { "A=1", "B=2", "C=3", "B=4", "D=5" };
+        using var start = new CStrings(null, Argv(startEntries));
+        using var env = new EnvBlock(start.Envp);
+        env.Apply("B=x"u8);
+        env.Apply("C"u8);
+        var big = new string('v', 5000);
+        env.Set("E"u8, Encoding.Latin1.GetBytes(big));
+        env.Unset("Z"u8);
+        Assert.Equal(new[] { "A=1", "D=5", "B=x", "B=4", "E=" + big }, Entries(env.Envp));
+        env.Reset();
+        Assert.Equal(startEntries, Entries(env.Envp));
+    }
+
     [Fact]
     public void FormatPadsToMinimumDigits()
     {

@@ -6,6 +6,7 @@ using System.IO;
 using System.Linq;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
@@ -68,6 +69,82 @@ public class TcpserverLoadTests
         Assert.Equal(started, Regex.Matches(s.Log, @"tcpserver: end \d+ status").Count);
         Assert.InRange(started, total - total / 100, total);
         Assert.Equal(total / 100, Regex.Matches(s.Log, @"tcpserver: end \d+ status 11\n").Count);
+    }
+
+    /// <summary>A burst of 200 clients against -c 200 with 64 descriptors (ulimit -n 64): every one
+    /// is served, with its host name when it is looked up. djb's tcpserver forks and keeps only
+    /// its listening socket; ours starts children while it goes on accepting, and must need no
+    /// descriptor for a child still starting, and take no more connections into lookups than it
+    /// has descriptors for.</summary>
+    [Theory]
+    [InlineData("-R -H -l0", "")]
+    [InlineData("-h -r -t 5", "host.example")]
+    public void BurstServedWithFewDescriptors(string options, string host)
+    {
+        const int clients = 200;
+        using var dns = new DnsServer("127.0.0.72", "--ptr-record=1.0.0.127.in-addr.arpa,Host.Example");
+        var env = new Dictionary<string, string> { ["DNSCACHEIP"] = dns.Ip };
+        foreach (var exe in new[] { Theirs("tcpserver"), Ours("tcpserver") })
+        {
+            using var s = new Server(exe, $"-c {clients} -b {clients} {options}", "sh -c 'echo \"ok $TCPREMOTEHOST\"; exec cat'",
+                env, setup: "ulimit -n 64; ");
+            var sockets = new Socket[clients];
+            try
+            {
+                // Every client connects before any reads: their children all start at once.
+                var connects = new Task[clients];
+                for (int i = 0; i < clients; i++)
+                {
+                    sockets[i] = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveTimeout = 60000 };
+                    connects[i] = sockets[i].ConnectAsync(IPAddress.Loopback, s.Port);
+                }
+                Assert.True(Task.WaitAll(connects, 60000), exe);
+                int served = sockets.Count(c => ReadLine(c) == "ok " + host);
+                Assert.True(served == clients, $"{exe}: {served} of {clients} served\n{s.Log}");
+                Assert.DoesNotContain("dropping connection", s.Log);
+            }
+            finally
+            {
+                foreach (var c in sockets) c?.Dispose();
+            }
+        }
+    }
+
+    static int PrivateDirtyKb(int pid) =>
+        int.Parse(Regex.Match(File.ReadAllText($"/proc/{pid}/smaps_rollup"), @"Private_Dirty:\s+(\d+) kB").Groups[1].Value);
+
+    /// <summary>2,000 connections leave tcpserver's private memory where it was before them (within
+    /// 64 kB), as Debian's: accepting a connection and starting its program allocate nothing.</summary>
+    [Fact]
+    public void MemoryDoesNotGrowWithConnections()
+    {
+        const int connections = 2000;
+        foreach (var exe in new[] { Theirs("tcpserver"), Ours("tcpserver") })
+        {
+            using var s = new Server(exe, "-v -c 100 -R -H -l0", "echo ok");
+            bool Idle() => WaitFor(() => s.Log.TrimEnd().EndsWith("status: 0/100"), 60000);
+            Assert.Equal("ok\n", Server.Exchange(s.Port));
+            Assert.True(Idle(), s.Log);
+            int before = PrivateDirtyKb(s.Pid);
+            Parallel.For(0, connections, new ParallelOptions { MaxDegreeOfParallelism = 20 },
+                _ => Assert.Equal("ok\n", Server.Exchange(s.Port, timeoutMs: 60000)));
+            Assert.True(Idle(), s.Log[^300..]);
+            int after = PrivateDirtyKb(s.Pid);
+            Assert.True(after - before <= 64, $"{exe}: {before} kB before, {after} kB after {connections} connections");
+        }
+    }
+
+    /// <summary>A line from the socket without its newline; what came before end of file or a reset.</summary>
+    static string ReadLine(Socket c)
+    {
+        var line = new StringBuilder();
+        var b = new byte[1];
+        try
+        {
+            while (c.Receive(b) == 1 && b[0] != '\n') line.Append((char)b[0]);
+        }
+        catch (SocketException) { }
+        return line.ToString();
     }
 
     /// <summary>RFC 1413 servers that send junk, never answer, or answer with a flood: the client

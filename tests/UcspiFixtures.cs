@@ -16,7 +16,9 @@ public sealed class Server : IDisposable
     readonly StringBuilder log = new();
     public readonly int Port;
 
-    public Server(string exe, string options, string program, IDictionary<string, string> env = null, string host = "127.0.0.1")
+    /// <summary>Starts exe (after the shell commands in setup, e.g. a ulimit) on a port of its choice.</summary>
+    public Server(string exe, string options, string program, IDictionary<string, string> env = null, string host = "127.0.0.1",
+        string setup = "")
     {
         var psi = new ProcessStartInfo("/bin/sh")
         {
@@ -24,7 +26,7 @@ public sealed class Server : IDisposable
             UseShellExecute = false,
         };
         psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add($"exec {exe} -1 {options} {host} 0 {program}");
+        psi.ArgumentList.Add($"{setup}exec {exe} -1 {options} {host} 0 {program}");
         if (env != null) foreach (var kv in env) psi.Environment[kv.Key] = kv.Value;
         p = Process.Start(psi)!;
         p.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (log) log.Append(e.Data).Append('\n'); };

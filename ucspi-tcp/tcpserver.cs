@@ -27,36 +27,52 @@ static unsafe class Tcpserver
     static byte[] rulesFile, banner = [], localHostOption;
     static byte[] localPortText;
     static byte[][] program;
-    static byte[][] baseEnv;
+    // What every child is started with: PROGRAM's argv as C strings, made once, and the
+    // environment, made afresh for each connection in the same memory.
+    static CStrings programArgv;
+    static EnvBlock childEnv;
     static int numChildren;
     static readonly List<Connection> pending = new();
-    // Children started whose exec has not yet reported (Exec.SpawnStart): the loop goes on
+    // Connections done with, to be used again: as many as were ever pending at once.
+    static readonly Stack<Connection> spare = new();
+    // Children started whose exec has not yet happened (Exec.SpawnStart): the loop goes on
     // accepting while they load their program.
-    static readonly List<Launching> launching = new();
-
-    sealed class Launching
-    {
-        public Exec.Launch Launch;
-        public int ExecError;
-        public bool Done;
-    }
+    static readonly List<Exec.Launch> launching = new();
+    const int LaunchCheck = 10; // ms between looks at them when nothing else happens
+    static int pendingLimit;
 
     sealed class Connection
     {
         public int Fd;
-        public byte[] RemoteIp, LocalIp;
+        public readonly byte[] Remote = new byte[16], Local = new byte[16];
+        public int RemoteLength, LocalLength;
         public int RemotePort, LocalPort;
         public uint Scope;
         public Dns LocalPtr, RemotePtr, RemoteA;
         public Ident Ident;
         public byte[] RemoteName;
 
-        public IEnumerable<IPollTask> Tasks()
+        public ReadOnlySpan<byte> RemoteIp => Remote.AsSpan(0, RemoteLength);
+        public ReadOnlySpan<byte> LocalIp => Local.AsSpan(0, LocalLength);
+
+        public bool Waiting => Running(LocalPtr) || Running(RemotePtr) || Running(RemoteA) || Running(Ident);
+
+        /// <summary>Adds the lookups still running to tasks.</summary>
+        public void AddRunning(List<IPollTask> tasks)
         {
-            if (LocalPtr is { Done: false }) yield return LocalPtr;
-            if (RemotePtr is { Done: false }) yield return RemotePtr;
-            if (RemoteA is { Done: false }) yield return RemoteA;
-            if (Ident is { Done: false }) yield return Ident;
+            if (Running(LocalPtr)) tasks.Add(LocalPtr);
+            if (Running(RemotePtr)) tasks.Add(RemotePtr);
+            if (Running(RemoteA)) tasks.Add(RemoteA);
+            if (Running(Ident)) tasks.Add(Ident);
+        }
+
+        static bool Running(IPollTask task) => task is { Done: false };
+
+        public void Clear()
+        {
+            LocalPtr = RemotePtr = RemoteA = null;
+            Ident = null;
+            RemoteName = null;
         }
     }
 
@@ -136,7 +152,7 @@ static unsafe class Tcpserver
         var hostname = rest[0];
         if (hostname.AsSpan().IndexOf((byte)':') >= 0) ipv6Mode = true;
         if (rest.Length < 2) Usage();
-        if (!Net.Port(rest[1], out int localPort)) Die(111, "unable to figure out port number for "u8, rest[1]);
+        if (!Services.Port(rest[1], out int localPort)) Die(111, "unable to figure out port number for "u8, rest[1]);
         if (rest.Length < 3) Usage();
         program = rest[2..];
 
@@ -148,8 +164,8 @@ static unsafe class Tcpserver
 
         var localIp = ipv6Mode ? LocalAddress6(hostname) : LocalAddress(hostname);
         // As ucspi-tcp-ipv6: -4 or an IPv4 address make an IPv4 socket.
-        bool socket6 = localIp.Length == 16 && !flag4 && !Net.IsMapped(localIp);
-        if (!socket6) localIp = Net.OnIpv4Socket(localIp, connect: false);
+        bool socket6 = localIp.Length == 16 && !flag4 && !Ip.IsMapped(localIp);
+        if (!socket6) localIp = Ip.OnIpv4Socket(localIp, connect: false);
         int s = Net.Socket(Native.SOCK_STREAM, nonBlocking: true, socket6);
         if (s == -1) Die(111, "unable to create socket: "u8, errno: Native.Errno);
         if (socket6) Net.SetOption(s, Native.IPPROTO_IPV6, Native.IPV6_V6ONLY, 0);
@@ -173,7 +189,9 @@ static unsafe class Tcpserver
         Native.dup2(devnull, 0);
         Native.dup2(devnull, 1);
         if (devnull > 1) Native.close(devnull);
-        baseEnv = Args.Environ();
+        programArgv = new CStrings(program, null);
+        childEnv = new EnvBlock(Native.tk_environ());
+        pendingLimit = PendingLimit();
         PrintStatus();
         Loop(s, selfpipe);
         return 0;
@@ -189,44 +207,100 @@ static unsafe class Tcpserver
             int n = 0;
             long deadline = long.MaxValue;
             Add(ref fds, ref n, selfpipe, Native.POLLIN);
-            bool listening = (ulong)numChildren < limit;
+            bool listening = Accepting();
             if (listening) Add(ref fds, ref n, s, Native.POLLIN);
-            int firstLaunch = n, launches = launching.Count;
-            foreach (var l in launching) Add(ref fds, ref n, l.Launch.Report, Native.POLLIN);
             int first = n;
-            foreach (var conn in pending)
-                foreach (var task in conn.Tasks())
-                {
-                    Add(ref fds, ref n, task.Fd, task.Events);
-                    steps.Add(task);
-                    if (task.Deadline < deadline) deadline = task.Deadline;
-                }
-            int wait = -1;
-            if (deadline != long.MaxValue) wait = (int)Math.Clamp(deadline - Net.Now(), 0, int.MaxValue);
+            foreach (var conn in pending) conn.AddRunning(steps);
+            foreach (var task in steps)
+            {
+                Add(ref fds, ref n, task.Fd, task.Events);
+                if (task.Deadline < deadline) deadline = task.Deadline;
+            }
+            int wait = deadline == long.MaxValue ? -1 : (int)Math.Clamp(deadline - Clock.Now(), 0, int.MaxValue);
+            // An exec wakes nothing: while a child is starting, look again soon to free its memory.
+            if (launching.Count > 0 && (wait < 0 || wait > LaunchCheck)) wait = LaunchCheck;
+            bool trim = wait < 0 && GC.CollectionCount(0) != collectionsTrimmed;
+            if (trim) wait = TrimDelay;
             int r;
             fixed (Native.PollFd* p = fds) r = Native.poll(p, (ulong)n, wait);
             if (r == -1) continue;
-            // Before the signals: a failed exec is logged before its child's "end" line.
-            for (int i = 0; i < launches; i++)
-                if (fds[firstLaunch + i].Revents != 0) Reported(launching[i]);
-            launching.RemoveAll(l => l.Done);
+            if (r == 0 && trim) Trim();
+            Launched(0);
             if (fds[0].Revents != 0) Signals(selfpipe);
             if (listening && fds[1].Revents != 0) AcceptAll(s);
             for (int i = 0; i < steps.Count; i++) steps[i].Step(fds[first + i].Revents);
             for (int i = 0; i < pending.Count; i++)
-                if (Advance(pending[i])) { pending.RemoveAt(i); i--; }
+            {
+                var conn = pending[i];
+                if (!Advance(conn)) continue;
+                pending.RemoveAt(i--);
+                Release(conn);
+            }
         }
+    }
+
+    // Accepting a connection and starting its program allocate nothing on the managed heap;
+    // rules and lookups do, and a collection leaves the heap larger. Once the server has been
+    // idle for a while after one, a full collection gives that memory back.
+    const int TrimDelay = 1000;
+    static int collectionsTrimmed;
+
+    static void Trim()
+    {
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        collectionsTrimmed = GC.CollectionCount(0);
+    }
+
+    // Descriptors: a connection holds its socket and one for each lookup until its program is
+    // started, none after (a child's exec is reported through memory). Only as many connections
+    // wait for lookups at once as can all have theirs, so that none is dropped or looked up
+    // wrongly for want of a descriptor, however many children are starting (djb's tcpserver,
+    // which forks first, needs one in all).
+    const int SpareDescriptors = 1; // the rules cdb, open beside a connection's socket
+    const int CountedDescriptors = 65536, CountChunk = 128;
+
+    static bool Accepting() => (ulong)numChildren < limit && pending.Count < pendingLimit;
+
+    static int PendingLimit()
+    {
+        ulong* nofile = stackalloc ulong[2];
+        if (Native.getrlimit(Native.RLIMIT_NOFILE, nofile) == -1 || nofile[0] > int.MaxValue) return int.MaxValue;
+        int max = (int)nofile[0];
+        int perConnection = 1 + (localHostOption == null ? 1 : 0) + (flagRemoteHost ? 1 : 0) + (flagRemoteInfo ? 1 : 0);
+        return Math.Max(1, (max - OpenDescriptors(max) - SpareDescriptors) / perConnection);
+    }
+
+    /// <summary>How many descriptors below max are open: poll marks the others invalid.</summary>
+    static int OpenDescriptors(int max)
+    {
+        var fds = stackalloc Native.PollFd[CountChunk];
+        int open = 0;
+        for (int low = 0; low < Math.Min(max, CountedDescriptors); low += CountChunk)
+        {
+            int n = Math.Min(CountChunk, max - low);
+            for (int i = 0; i < n; i++) fds[i] = new Native.PollFd { Fd = low + i };
+            Native.poll(fds, (ulong)n, 0);
+            for (int i = 0; i < n; i++) if ((fds[i].Revents & Native.POLLNVAL) == 0) open++;
+        }
+        return open;
     }
 
     // As in the C tcpserver, the child keeps the signal state tcpserver was started with (CHLD
     // unblocked), but for the three signals tcpserver handles itself, which are default.
     const ulong ChildDefaults = 1UL << (Native.SIGCHLD - 1) | 1UL << (Native.SIGTERM - 1) | 1UL << (Native.SIGPIPE - 1);
 
-    static void Reported(Launching l)
+    /// <summary>Children that have run their program or failed to (all, or the one that ended):
+    /// a failed exec is logged as djb's child logs it, before the child's "end" line.</summary>
+    static void Launched(int endedPid)
     {
-        int before = l.ExecError;
-        l.Done = Exec.Finish(ref l.Launch, ref l.ExecError);
-        if (l.ExecError != before) Warn("unable to run "u8, program[0], ": "u8, l.ExecError);
+        for (int i = 0; i < launching.Count; i++)
+        {
+            var l = launching[i];
+            if (endedPid != 0 && l.Pid != endedPid) continue;
+            if (!Exec.Finish(l, endedPid != 0, out int err)) continue;
+            if (err != 0) Warn("unable to run "u8, program[0], ": "u8, err);
+            launching.RemoveAt(i--);
+        }
     }
 
     static void Add(ref Native.PollFd[] fds, ref int n, int fd, short events)
@@ -252,54 +326,65 @@ static unsafe class Tcpserver
         }
         if (!child) return;
         int status, pid;
+        Span<byte> pidText = stackalloc byte[20], statusText = stackalloc byte[20];
         while ((pid = Native.waitpid(-1, &status, Native.WNOHANG)) > 0)
         {
+            Launched(pid);
             if (verbosity >= 2)
-                Errors.Warn("tcpserver: end "u8, Numbers.Text((ulong)pid), " status "u8, Numbers.Text((ulong)(uint)status));
+                Errors.Warn("tcpserver: end "u8, Decimal(pidText, (ulong)pid), " status "u8, Decimal(statusText, (uint)status));
             if (numChildren > 0) numChildren--;
             PrintStatus();
         }
     }
 
+    static Span<byte> Decimal(Span<byte> buf, ulong n) => buf.Slice(0, Numbers.Format(buf, n));
+
     static void PrintStatus()
     {
         if (verbosity < 2) return;
-        Errors.Warn("tcpserver: status: "u8, Numbers.Text((ulong)numChildren), "/"u8, Numbers.Text(limit));
+        Span<byte> count = stackalloc byte[20], max = stackalloc byte[20];
+        Errors.Warn("tcpserver: status: "u8, Decimal(count, (ulong)numChildren), "/"u8, Decimal(max, limit));
     }
 
     static void AcceptAll(int s)
     {
-        while ((ulong)numChildren < limit)
+        while (Accepting())
         {
-            var conn = new Connection();
-            int t = Net.Accept(s, out conn.RemoteIp, out conn.RemotePort, nonBlocking: false);
-            if (t == -1) return;
+            var conn = spare.Count > 0 ? spare.Pop() : new Connection();
+            int t = Net.Accept(s, conn.Remote, out conn.RemoteLength, out conn.RemotePort, nonBlocking: false);
+            if (t == -1) { spare.Push(conn); return; }
             conn.Fd = t;
             numChildren++;
             PrintStatus();
-            Start(conn);
+            if (Start(conn)) Release(conn);
+            else pending.Add(conn);
         }
     }
 
-    static void Start(Connection conn)
+    static void Release(Connection conn)
+    {
+        conn.Clear();
+        spare.Push(conn);
+    }
+
+    /// <summary>Takes a new connection on: true when that is done (its program started or the
+    /// connection dropped), false while its lookups run.</summary>
+    static bool Start(Connection conn)
     {
         int t = conn.Fd;
         if (flagKillOpts) Net.KillIpOptions(t);
         if (!flagDelay) Net.SetOption(t, Native.IPPROTO_TCP, Native.TCP_NODELAY, 1);
         if (banner.Length > 0)
         {
-            var o = new Output(t, 1024);
-            o.Put(banner);
-            if (!o.Flush()) { Drop(conn, 111, "unable to print banner: "u8, default, o.Errno); return; }
+            if (!Sys.WriteAll(t, banner)) { Drop(conn, 111, "unable to print banner: "u8, default, Native.Errno); return true; }
         }
-        conn.LocalIp = Net.Local(t, out conn.LocalPort, out conn.Scope);
-        if (conn.LocalIp == null) { Drop(conn, 111, "unable to get local address: "u8, default, Native.Errno); return; }
-        if (localHostOption == null) conn.LocalPtr = new Dns(Dns.ReverseName(conn.LocalIp), Dns.PTR);
-        if (flagRemoteHost) conn.RemotePtr = new Dns(Dns.ReverseName(conn.RemoteIp), Dns.PTR);
+        conn.LocalLength = Net.Local(t, conn.Local, out conn.LocalPort, out conn.Scope);
+        if (conn.LocalLength < 0) { Drop(conn, 111, "unable to get local address: "u8, default, Native.Errno); return true; }
+        if (localHostOption == null) conn.LocalPtr = new Dns(DnsPacket.ReverseName(conn.LocalIp), Dns.PTR);
+        if (flagRemoteHost) conn.RemotePtr = new Dns(DnsPacket.ReverseName(conn.RemoteIp), Dns.PTR);
         if (flagRemoteInfo)
             conn.Ident = new Ident(conn.LocalIp, conn.LocalPort, conn.RemoteIp, conn.RemotePort, (int)Math.Min(timeout, int.MaxValue / 1000));
-        if (Advance(conn)) return;
-        pending.Add(conn);
+        return Advance(conn);
     }
 
     /// <summary>Moves a connection on once lookups finish; true when it is no longer pending.</summary>
@@ -307,27 +392,27 @@ static unsafe class Tcpserver
     {
         if (conn.RemotePtr is { Done: true } && conn.RemoteName == null && conn.RemoteA == null)
         {
-            var name = Dns.Name(conn.RemotePtr.Answer);
+            var name = DnsPacket.Name(conn.RemotePtr.Answer);
             conn.RemotePtr = null;
             if (name != null && flagParanoid)
             {
                 var literal = Dns.Literal(name);
                 if (literal != null) { if (!Contains(literal, conn.RemoteIp)) name = null; }
-                else conn.RemoteA = new Dns(name, conn.RemoteIp.Length == 16 ? Dns.AAAA : Dns.A);
+                else conn.RemoteA = new Dns(name, conn.RemoteLength == 16 ? Dns.AAAA : Dns.A);
             }
             conn.RemoteName = name ?? [];
         }
         if (conn.RemoteA is { Done: true })
         {
-            if (!Contains(Dns.Addresses(conn.RemoteA.Answer, conn.RemoteIp.Length == 16 ? Dns.AAAA : Dns.A), conn.RemoteIp)) conn.RemoteName = [];
+            if (!Contains(DnsPacket.Addresses(conn.RemoteA.Answer, conn.RemoteLength == 16 ? Dns.AAAA : Dns.A), conn.RemoteIp)) conn.RemoteName = [];
             conn.RemoteA = null;
         }
-        foreach (var _ in conn.Tasks()) return false;
+        if (conn.Waiting) return false;
         Finish(conn);
         return true;
     }
 
-    static bool Contains(List<byte[]> ips, byte[] ip)
+    static bool Contains(List<byte[]> ips, ReadOnlySpan<byte> ip)
     {
         foreach (var a in ips) if (a.AsSpan().SequenceEqual(ip)) return true;
         return false;
@@ -338,46 +423,49 @@ static unsafe class Tcpserver
         byte[] localHost = localHostOption;
         if (localHost == null && conn.LocalPtr != null)
         {
-            var name = Dns.Name(conn.LocalPtr.Answer);
+            var name = DnsPacket.Name(conn.LocalPtr.Answer);
             if (name != null && name.Length > 0) localHost = name;
         }
         byte[] remoteHost = conn.RemoteName is { Length: > 0 } ? conn.RemoteName : null;
         byte[] remoteInfo = conn.Ident?.Info;
-        var localIpText = Net.Text6(conn.LocalIp, flag6);
-        var remoteIpText = Net.Text6(conn.RemoteIp, flag6);
-        bool tcp6 = conn.RemoteIp.Length == 16 || flag6;
-        var remotePortText = Numbers.Text((ulong)conn.RemotePort);
-        var changes = new List<byte[]>
-        {
-            Exec.Change("PROTO"u8, tcp6 ? "TCP6"u8 : "TCP"u8),
-            Exec.Change("TCPLOCALIP"u8, localIpText),
-            Exec.Change("TCPLOCALPORT"u8, localPortText),
-            Exec.Change("TCPLOCALHOST"u8, localHost, localHost == null),
-            Exec.Change("TCPREMOTEIP"u8, remoteIpText),
-            Exec.Change("TCPREMOTEPORT"u8, remotePortText),
-            Exec.Change("TCPREMOTEHOST"u8, remoteHost, remoteHost == null),
-            Exec.Change("TCPREMOTEINFO"u8, remoteInfo, remoteInfo == null),
-        };
+        Span<byte> localIpBuf = stackalloc byte[Ip.TextMax], remoteIpBuf = stackalloc byte[Ip.TextMax];
+        Span<byte> localIp6Buf = stackalloc byte[Ip.TextMax], remoteIp6Buf = stackalloc byte[Ip.TextMax];
+        Span<byte> remotePortBuf = stackalloc byte[20];
+        var localIpText = localIpBuf.Slice(0, Ip.Text6(localIpBuf, conn.LocalIp, flag6));
+        var remoteIpText = remoteIpBuf.Slice(0, Ip.Text6(remoteIpBuf, conn.RemoteIp, flag6));
+        var localIp6Text = localIp6Buf.Slice(0, Ip.Text6(localIp6Buf, conn.LocalIp, true));
+        var remoteIp6Text = remoteIp6Buf.Slice(0, Ip.Text6(remoteIp6Buf, conn.RemoteIp, true));
+        var remotePortText = Decimal(remotePortBuf, (ulong)conn.RemotePort);
+        bool tcp6 = conn.RemoteLength == 16 || flag6;
+
+        var env = childEnv;
+        env.Reset();
+        env.Set("PROTO"u8, tcp6 ? "TCP6"u8 : "TCP"u8);
+        env.Set("TCPLOCALIP"u8, localIpText);
+        env.Set("TCPLOCALPORT"u8, localPortText);
+        SetOrUnset("TCPLOCALHOST"u8, localHost);
+        env.Set("TCPREMOTEIP"u8, remoteIpText);
+        env.Set("TCPREMOTEPORT"u8, remotePortText);
+        SetOrUnset("TCPREMOTEHOST"u8, remoteHost);
+        SetOrUnset("TCPREMOTEINFO"u8, remoteInfo);
         // ucspi-tcp-ipv6 sets the TCP6 variables for IPv4 clients too (their addresses
         // IPv4-mapped), and TCP6INTERFACE only for an IPv6 connection with a scope (link-local).
-        var localIp6Text = Net.Text6(conn.LocalIp, true);
-        var remoteIp6Text = Net.Text6(conn.RemoteIp, true);
         if (ipv6Mode)
         {
-            changes.Add(Exec.Change("TCP6LOCALIP"u8, localIp6Text));
-            changes.Add(Exec.Change("TCP6LOCALPORT"u8, localPortText));
-            changes.Add(Exec.Change("TCP6LOCALHOST"u8, localHost, localHost == null));
-            if (tcp6 && conn.Scope != 0) changes.Add(Exec.Change("TCP6INTERFACE"u8, Net.InterfaceName(conn.Scope)));
-            changes.Add(Exec.Change("TCP6REMOTEIP"u8, remoteIp6Text));
-            changes.Add(Exec.Change("TCP6REMOTEPORT"u8, remotePortText));
-            changes.Add(Exec.Change("TCP6REMOTEHOST"u8, remoteHost, remoteHost == null));
-            changes.Add(Exec.Change("TCP6REMOTEINFO"u8, remoteInfo, remoteInfo == null));
+            env.Set("TCP6LOCALIP"u8, localIp6Text);
+            env.Set("TCP6LOCALPORT"u8, localPortText);
+            SetOrUnset("TCP6LOCALHOST"u8, localHost);
+            if (tcp6 && conn.Scope != 0) env.Set("TCP6INTERFACE"u8, Net.InterfaceName(conn.Scope));
+            env.Set("TCP6REMOTEIP"u8, remoteIp6Text);
+            env.Set("TCP6REMOTEPORT"u8, remotePortText);
+            SetOrUnset("TCP6REMOTEHOST"u8, remoteHost);
+            SetOrUnset("TCP6REMOTEINFO"u8, remoteInfo);
         }
 
         bool deny = false;
         if (rulesFile != null)
         {
-            int err = RulesCheck(remoteIpText, remoteHost, remoteInfo, changes, out deny);
+            int err = RulesCheck(remoteIpText, remoteHost, remoteInfo, out deny);
             if (err != 0)
             {
                 Drop(conn, 111, "unable to read "u8, rulesFile, err, remoteIpText);
@@ -389,43 +477,50 @@ static unsafe class Tcpserver
         if (deny) pid = Native.tk_spawn_exit(100);
         else
         {
-            var env = Exec.Apply(baseEnv, changes);
-            pid = Exec.SpawnStart(program, env, [Exec.FdDup2, conn.Fd, 0, Exec.FdDup2, conn.Fd, 1], ChildDefaults, out var launch);
-            if (pid >= 0) launching.Add(new Launching { Launch = launch });
+            pid = Exec.SpawnStart(programArgv.Argv, env.Envp, [Exec.FdDup2, conn.Fd, 0, Exec.FdDup2, conn.Fd, 1], ChildDefaults, out var launch);
+            if (pid >= 0) launching.Add(launch);
         }
         Native.close(conn.Fd);
         if (ForkFailed(pid)) return;
         if (verbosity >= 2)
         {
-            var pidText = Numbers.Text((ulong)pid);
+            Span<byte> pidBuf = stackalloc byte[20];
+            var pidText = Decimal(pidBuf, (ulong)pid);
             Errors.Warn("tcpserver: pid "u8, pidText, " from "u8, remoteIpText);
-            var line = new List<byte>(256);
-            line.AddRange("tcpserver: "u8.ToArray());
-            Safe(line, deny ? "deny"u8 : "ok"u8);
-            line.Add((byte)' '); Safe(line, pidText);
-            line.Add((byte)' '); if (localHost != null) Safe(line, localHost);
-            line.Add((byte)':'); Safe(line, ipv6Mode ? localIp6Text : localIpText, ipv6Mode);
-            line.Add((byte)':'); Safe(line, localPortText);
-            line.Add((byte)' '); if (remoteHost != null) Safe(line, remoteHost);
-            line.Add((byte)':'); Safe(line, ipv6Mode ? remoteIp6Text : remoteIpText, ipv6Mode);
-            line.Add((byte)':'); if (remoteInfo != null) Safe(line, remoteInfo);
-            line.Add((byte)':'); Safe(line, remotePortText);
-            Errors.Warn(line.ToArray());
+            Span<byte> line = stackalloc byte[LogLineMax];
+            int n = 0;
+            Put(line, ref n, "tcpserver: "u8);
+            Safe(line, ref n, deny ? "deny"u8 : "ok"u8);
+            Put(line, ref n, " "u8); Safe(line, ref n, pidText);
+            Put(line, ref n, " "u8); Safe(line, ref n, localHost);
+            Put(line, ref n, ":"u8); Safe(line, ref n, ipv6Mode ? localIp6Text : localIpText, ipv6Mode);
+            Put(line, ref n, ":"u8); Safe(line, ref n, localPortText);
+            Put(line, ref n, " "u8); Safe(line, ref n, remoteHost);
+            Put(line, ref n, ":"u8); Safe(line, ref n, ipv6Mode ? remoteIp6Text : remoteIpText, ipv6Mode);
+            Put(line, ref n, ":"u8); Safe(line, ref n, remoteInfo);
+            Put(line, ref n, ":"u8); Safe(line, ref n, remotePortText);
+            Errors.Warn(line.Slice(0, n));
         }
     }
 
-    /// <summary>The rules for this connection (-x), read afresh each time: variables are
-    /// added to changes; an error number if the cdb cannot be read (a missing one is fine
-    /// with -X).</summary>
-    static int RulesCheck(byte[] ip, byte[] host, byte[] info, List<byte[]> changes, out bool deny)
+    static void SetOrUnset(ReadOnlySpan<byte> name, byte[] value)
+    {
+        if (value == null) childEnv.Unset(name);
+        else childEnv.Set(name, value);
+    }
+
+    /// <summary>The rules for this connection (-x), read afresh each time: their variables are
+    /// set in the child's environment; an error number if the cdb cannot be read (a missing one
+    /// is fine with -X).</summary>
+    static int RulesCheck(ReadOnlySpan<byte> ip, byte[] host, byte[] info, out bool deny)
     {
         deny = false;
-        int r = Rules.Check(rulesFile, ip, host, info, out var rule, out int errno);
-        if (r == -1) return errno == Native.ENOENT && flagAllowNoRules ? 0 : errno;
-        if (r == 1)
+        var found = Rules.Find(rulesFile, ip, host, info, out var rule, out int errno);
+        if (found == Found.Error) return errno == Native.ENOENT && flagAllowNoRules ? 0 : errno;
+        if (found == Found.Yes)
         {
-            deny = rule.Deny(out var env);
-            foreach (var (name, value) in env) changes.Add(Exec.Change(name, value));
+            deny = rule.Denies;
+            foreach (var (name, value) in rule.Variables()) childEnv.Set(name, value);
         }
         return 0;
     }
@@ -439,28 +534,41 @@ static unsafe class Tcpserver
         return true;
     }
 
+    // The "ok" line: nine fields of at most 103 bytes (Safe) and their separators.
+    const int LogLineMax = 1024;
+
+    static void Put(Span<byte> line, ref int n, ReadOnlySpan<byte> s)
+    {
+        s.CopyTo(line.Slice(n));
+        n += s.Length;
+    }
+
     /// <summary>A log field as djb's safecats writes it: at most 100 bytes, odd ones as '?'.</summary>
-    static void Safe(List<byte> line, ReadOnlySpan<byte> s, bool keepColons = false)
+    static void Safe(Span<byte> line, ref int n, ReadOnlySpan<byte> s, bool keepColons = false)
     {
         for (int i = 0; i < 100; i++)
         {
             if (i == s.Length) return;
             byte ch = s[i];
             if (ch < 33 || ch > 126 || ch == '%' || (ch == ':' && !keepColons)) ch = (byte)'?';
-            line.Add(ch);
+            line[n++] = ch;
         }
-        line.AddRange("..."u8.ToArray());
+        Put(line, ref n, "..."u8);
     }
 
     /// <summary>A connection given up after it was counted: what djb's child would print, then
     /// a child exiting with his child's code so that the "end" line is the same.</summary>
-    static void Drop(Connection conn, int code, ReadOnlySpan<byte> what, ReadOnlySpan<byte> name, int errno, byte[] remoteIpText = null)
+    static void Drop(Connection conn, int code, ReadOnlySpan<byte> what, ReadOnlySpan<byte> name, int errno, ReadOnlySpan<byte> remoteIpText = default)
     {
         Native.close(conn.Fd);
         int pid = Native.tk_spawn_exit(code);
         if (ForkFailed(pid)) return;
         if (verbosity >= 2)
-            Errors.Warn("tcpserver: pid "u8, Numbers.Text((ulong)pid), " from "u8, remoteIpText ?? Net.Text6(conn.RemoteIp, flag6));
+        {
+            Span<byte> pidBuf = stackalloc byte[20], ipBuf = stackalloc byte[Ip.TextMax];
+            ReadOnlySpan<byte> ipText = remoteIpText.IsEmpty ? ipBuf.Slice(0, Ip.Text6(ipBuf, conn.RemoteIp, flag6)) : remoteIpText;
+            Errors.Warn("tcpserver: pid "u8, Decimal(pidBuf, (ulong)pid), " from "u8, ipText);
+        }
         if (name.Length > 0) Warn(what, name, ": "u8, errno);
         else Warn(what, errno: errno);
     }

@@ -300,18 +300,21 @@ struct tk_spawn {
 
 /* What a child is started from: a copy of the request (argv, environment, strings and
    descriptor actions) and the child's stack, in one mapping that stays until the child has
-   run its program or exited. */
+   run its program or exited. The child tells how exec went through this shared memory, not
+   a descriptor: a server starting many children at once needs no descriptor per child. */
 struct spawn_block {
   size_t size;
-  int report;               /* write end of the report pipe */
+  int busy;                 /* 1 until the child has run its program or exited: the kernel
+                               clears it then (CLONE_CHILD_CLEARTID), as it does for a thread */
+  int error;                /* why exec failed, written by the child before it exits 111 */
   struct tk_spawn s;
 };
 
 enum { SPAWN_STACK = 64 << 10 };
 
-static void child_report(int report, int err)
+static void child_report(struct spawn_block *b, int err)
 {
-  while (sys3(SYS_write, report, (long)&err, sizeof err) == -EINTR) ;
+  __atomic_store_n(&b->error, err, __ATOMIC_RELEASE);
   sys3(SYS_exit, 111, 0, 0);
 }
 
@@ -319,11 +322,11 @@ static void child_report(int report, int err)
    descriptors, directory, session and limits asked for, then exec. As a C program's forked
    child, it has the signal state the program started with (see tk_signal_catch and
    tk_signal_unblock for what the program changed). It shares the
-   parent's memory and runs beside it, so it writes only its stack and uses direct system
-   calls. */
+   parent's memory and runs beside it, so it writes only its stack and block and uses direct
+   system calls. */
 static int child_main(void *arg)
 {
-  const struct spawn_block *b = arg;
+  struct spawn_block *b = arg;
   const struct tk_spawn *s = &b->s;
   struct { void *handler; unsigned long flags; void *restorer; unsigned long mask; } sa = { 0, 0, 0, 0 };
   unsigned long mask;
@@ -350,15 +353,15 @@ static int child_main(void *arg)
         for (j = 0; j < a[2] && r >= 0; ++j) r = sys3(SYS_dup, a[1], 0, 0);
         break;
     }
-    if (r < 0) child_report(b->report, (int)-r);
+    if (r < 0) child_report(b, (int)-r);
   }
-  if (s->dir && (r = sys3(SYS_chdir, (long)s->dir, 0, 0)) < 0) child_report(b->report, (int)r);
+  if (s->dir && (r = sys3(SYS_chdir, (long)s->dir, 0, 0)) < 0) child_report(b, (int)r);
   if (s->new_session) sys3(SYS_setsid, 0, 0, 0);
   for (i = 0; i < RLIM_NLIMITS; ++i)
     if (limits_changed & 1u << i) sys4(SYS_prlimit64, 0, i, (long)&saved_limits[i], 0);
   memcpy(&mask, &saved_mask, sizeof mask);
   sys4(SYS_rt_sigprocmask, SIG_SETMASK, (long)&mask, 0, 8);
-  child_report(b->report, path_exec(s->file, s->argv, s->envp, s->path));
+  child_report(b, path_exec(s->file, s->argv, s->envp, s->path));
   return 111;
 }
 
@@ -388,21 +391,18 @@ static char **copy_strings(char **to, char *const *v, size_t count)
   return copy;
 }
 
-/* Start a child without waiting for it to run its program. Returns its pid, or -errno if it
-   could not be created. *report is a descriptor that gives the exec error (an int, as for
-   tk_spawn) if exec fails and reaches end of file when the child has run its program or
-   exited; then tk_spawn_release(*block).
-   The child is cloned into the parent's memory (nothing to copy, unlike fork, which copied
-   the runtime's page tables at every connection tcpserver accepts) and, unlike vfork, the
-   parent goes on meanwhile: with vfork tcpserver waited for each program to be loaded. */
-int tk_spawn_start(const struct tk_spawn *s, int *report, void **block)
+/* The child is cloned into the parent's memory (nothing to copy, unlike fork, which copied
+   the runtime's page tables at every connection tcpserver accepts). With `wait` the parent
+   is held until the child has run its program or exited, as by vfork; without it the parent
+   goes on meanwhile (with vfork tcpserver waited for each program to be loaded). */
+static int spawn(const struct tk_spawn *s, int wait, struct spawn_block **block)
 {
   size_t argc, envc, size, flen = strlen(s->file) + 1;
   size_t plen = s->path ? strlen(s->path) + 1 : 0, dlen = s->dir ? strlen(s->dir) + 1 : 0;
   size_t alen = (size_t)s->fd_action_count * 3 * sizeof(int);
   struct spawn_block *b;
   sigset_t all, old;
-  int pipefd[2], err;
+  int err;
   char *at;
   pid_t pid;
 
@@ -410,9 +410,9 @@ int tk_spawn_start(const struct tk_spawn *s, int *report, void **block)
     + flen + plen + dlen + alen + 4 * 8 + SPAWN_STACK;
   b = mmap(0, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
   if (b == MAP_FAILED) return -errno;
-  if (pipe2(pipefd, O_CLOEXEC) == -1) { err = errno; munmap(b, size); return -err; }
   b->size = size;
-  b->report = pipefd[1];
+  b->busy = 1;
+  b->error = 0;
   b->s = *s;
   at = (char *)(b + 1);
   b->s.argv = copy_strings(&at, s->argv, argc);
@@ -424,19 +424,33 @@ int tk_spawn_start(const struct tk_spawn *s, int *report, void **block)
 
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
-  pid = clone(child_main, (char *)b + size, CLONE_VM | SIGCHLD, b);
+  pid = clone(child_main, (char *)b + size, CLONE_VM | SIGCHLD | (wait ? CLONE_VFORK : CLONE_CHILD_CLEARTID),
+    b, 0, 0, &b->busy);
   err = errno;
   pthread_sigmask(SIG_SETMASK, &old, 0);
-  close(pipefd[1]);
-  if (pid == -1) { close(pipefd[0]); munmap(b, size); return -err; }
-  *report = pipefd[0];
+  if (pid == -1) { munmap(b, size); return -err; }
   *block = b;
   return pid;
 }
 
-void tk_spawn_release(void *block)
+/* Start a child without waiting for it to run its program. Returns its pid, or -errno if it
+   could not be created; then tk_spawn_finish(*block) tells when it has. */
+int tk_spawn_start(const struct tk_spawn *s, void **block)
 {
-  munmap(block, ((struct spawn_block *)block)->size);
+  return spawn(s, 0, (struct spawn_block **)block);
+}
+
+/* Once the child of tk_spawn_start has run its program or exited (or, `ended`, has been
+   waited for: the kernel leaves `busy` alone when a process dumps core), frees its block,
+   sets *exec_error to the exec's error number (0 if the program runs) and returns 1.
+   Returns 0 while the child is still starting. */
+int tk_spawn_finish(void *block, int ended, int *exec_error)
+{
+  struct spawn_block *b = block;
+  if (!ended && __atomic_load_n(&b->busy, __ATOMIC_ACQUIRE)) return 0;
+  *exec_error = __atomic_load_n(&b->error, __ATOMIC_ACQUIRE);
+  munmap(b, b->size);
+  return 1;
 }
 
 /* Start a child and wait until it has run its program. Returns its pid, or -errno if it
@@ -445,20 +459,12 @@ void tk_spawn_release(void *block)
    enter s->dir. */
 int tk_spawn(const struct tk_spawn *s, int *exec_error)
 {
-  int report, err;
-  void *block;
-  ssize_t r;
-  int pid = tk_spawn_start(s, &report, &block);
+  struct spawn_block *b;
+  int pid = spawn(s, 1, &b);
 
   *exec_error = 0;
   if (pid < 0) return pid;
-  do r = read(report, &err, sizeof err); while (r == -1 && errno == EINTR);
-  if (r == sizeof err) {
-    *exec_error = err;
-    do r = read(report, &err, sizeof err); while (r == -1 && errno == EINTR);
-  }
-  close(report);
-  tk_spawn_release(block);
+  tk_spawn_finish(b, 1, exec_error);
   return pid;
 }
 
