@@ -291,8 +291,8 @@ public class TcprulesTests
                 Run(Ours("tcprulescheck"), new[] { "r.cdb" }, cwd: d.Path, env: env).ToString());
         }
         var rule = new Rule { Key = B("k"), Data = B("+A=1\0D\0+B=2\0+NOEQ\0tail") };
-        Assert.True(rule.Deny(out var vars));
-        Assert.Equal(new[] { "A=1", "B=2" }, vars.Select(v => Encoding.Latin1.GetString(v.Name) + "=" + Encoding.Latin1.GetString(v.Value)));
+        Assert.True(rule.Denies);
+        Assert.Equal(new[] { "A=1", "B=2" }, rule.Variables().Select(v => Encoding.Latin1.GetString(v.Name) + "=" + Encoding.Latin1.GetString(v.Value)));
     }
 
     [Fact]
