@@ -22,7 +22,7 @@ CORE = $(wildcard core/*.cs) core/native/startup.c core/Command.csproj Directory
 PUBLISH = $(DOTNET) publish core/Command.csproj -c Release --nologo -v:q \
 	-p:NativeDebugSymbols=false
 
-.PHONY: all test install uninstall clean bench demo
+.PHONY: all test fuzz install uninstall clean bench demo
 all: $(addprefix command/,$(COMMANDS))
 
 .SECONDEXPANSION:
@@ -69,6 +69,17 @@ REF_IPV6 = obj/ref/ucspi-tcp-ipv6
 # Debian reference binaries. Ends with "N passed, N failed".
 test: all obj/probe/runtime-probe $(REF_IPV6)
 	@bash tests/run
+
+# Only the differential fuzz tests (tests/DifferentialFuzzTests.cs), with CASES cases per area
+# from SEED: `make fuzz CASES=5000 SEED=7`; AREA=Multilog (a test's name) for one area,
+# FIRST=N to start at case N.
+CASES ?= 1000
+SEED ?= 20261202
+FIRST ?= 0
+FUZZED = multilog tcprules tcprulescheck cdbmake tai64nlocal envdir svstat
+fuzz: $(addprefix command/,$(FUZZED))
+	@FUZZ_CASES=$(CASES) FUZZ_SEED=$(SEED) FUZZ_FIRST=$(FIRST) $(DOTNET) test tests/Toolkit.Tests.csproj --nologo \
+	  --filter "FullyQualifiedName~DifferentialFuzzTests$(if $(AREA),.$(AREA))" --logger "console;verbosity=normal"
 
 $(REF_IPV6): | obj
 	@rm -rf $@.tmp && mkdir -p $@.tmp

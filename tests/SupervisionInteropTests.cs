@@ -93,7 +93,7 @@ public class SupervisionInteropTests
 
     /// <summary>Writes DIR/supervise/status (and a plain supervise/ok, which svstat can open
     /// without a supervise) as supervise would.</summary>
-    public static void WriteStatus(string dir, ServiceStatus status)
+    static void WriteStatus(string dir, ServiceStatus status)
     {
         var sup = Path.Combine(dir, "supervise");
         Directory.CreateDirectory(sup);
