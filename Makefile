@@ -51,7 +51,7 @@ SOURCES = $(CORE) $(wildcard core/multicall/*.cs daemontools/*.cs ucspi-tcp/*.cs
 PUBLISH = $(DOTNET) publish core/Toolkit.csproj -c Release --nologo -v:q \
 	-p:NativeDebugSymbols=false
 
-.PHONY: all test install install-files uninstall clean bench demo man deb need-go-md2man
+.PHONY: all test fuzz install install-files uninstall clean bench demo man deb need-go-md2man
 all: $(addprefix command/,toolkit $(COMMANDS))
 
 command/toolkit: $(SOURCES) | obj
@@ -118,6 +118,17 @@ test:
 	@bash tests/setup
 	@$(MAKE) --no-print-directory all obj/probe/runtime-probe
 	@bash tests/run
+
+# Only the differential fuzz tests (tests/DifferentialFuzzTests.cs), with CASES cases per area
+# from SEED: `make fuzz CASES=5000 SEED=7`; AREA=Multilog (a test's name) for one area,
+# FIRST=N to start at case N.
+CASES ?= 1000
+SEED ?= 20261202
+FIRST ?= 0
+fuzz: all
+	@bash tests/setup
+	@FUZZ_CASES=$(CASES) FUZZ_SEED=$(SEED) FUZZ_FIRST=$(FIRST) $(DOTNET) test tests/Toolkit.Tests.csproj --nologo \
+	  --filter "FullyQualifiedName~DifferentialFuzzTests$(if $(AREA),.$(AREA))" --logger "console;verbosity=normal"
 
 # The main job: a whole qmail service tree on the toolkit, without root (see qmail/demo).
 demo: all

@@ -137,6 +137,20 @@ public static unsafe class Exec
         return pid;
     }
 
+    /// <summary>Ends this process as a child ended with wait status `status`: with its exit code, or
+    /// killed by its signal, as if this process had been the child. Without a core dump: the
+    /// child has dumped its own, which ours would replace.</summary>
+    public static void ExitAs(int status)
+    {
+        if (!WaitStatus.Crashed(status)) Errors.Exit(WaitStatus.ExitCode(status));
+        int sig = WaitStatus.Signal(status);
+        Native.prctl(Native.PR_SET_DUMPABLE, 0, 0, 0, 0);
+        Native.tk_signal_set(sig, 0);
+        Native.tk_signal_unblock(sig);
+        Native.kill(Native.getpid(), sig);
+        Errors.Exit(111); // only if the signal could not end this process
+    }
+
     /// <summary>"PROG: fatal: unable to run NAME: ERR" and exit 111: what every chain tool does
     /// when the exec fails.</summary>
     public static void RunOrDie(ReadOnlySpan<byte> fatal, byte[][] argv)
@@ -152,6 +166,7 @@ public static class WaitStatus
     /// <summary>Killed by a signal (or stopped).</summary>
     public static bool Crashed(int status) => (status & 0x7f) != 0;
     public static int ExitCode(int status) => (status >> 8) & 0xff;
+    public static int Signal(int status) => status & 0x7f;
 }
 
 /// <summary>Argument and environment vectors as zero-terminated C strings in unmanaged memory.</summary>

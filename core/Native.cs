@@ -151,6 +151,8 @@ public static unsafe class Native
     [DllImport(C, SetLastError = true)] public static extern nint pread(int fd, byte* buf, nint n, long offset);
     [DllImport(C, SetLastError = true)] public static extern int kill(int pid, int sig);
     [DllImport(C, SetLastError = true)] public static extern int siginterrupt(int sig, int flag);
+    [DllImport(C, SetLastError = true)] public static extern int prctl(int option, ulong arg2, ulong arg3, ulong arg4, ulong arg5);
+    public const int PR_SET_DUMPABLE = 4;
 
     /// <summary>struct stat on Linux x86-64 (only the fields used; the size is the kernel's).</summary>
     [StructLayout(LayoutKind.Explicit, Size = 144)]

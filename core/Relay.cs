@@ -5,56 +5,97 @@ namespace Toolkit;
 
 public static class Relay
 {
-    /// <summary>transform(chunk, toChild) gives the bytes to pass on; atEnd(toChild) is called when a
-    /// direction ends. Exits 0 when the program's output ends.</summary>
+    const int Chunk = 256;
+
+    /// <summary>Runs argv on pipes and copies through Loop, ending at the first write error
+    /// too; then exits as the program did. djb's fixcrio and recordio exec the program in their
+    /// own process (a forked child copies), so their exit status is the program's; here the
+    /// program is the child, and its end is waited for and passed on.</summary>
     public static void Run(ReadOnlySpan<byte> fatal, byte[][] argv, Func<byte[], bool, byte[]> transform, Action<bool> atEnd)
     {
         if (!Sys.Pipe(out int childIn, out int toChild)) Errors.DieSys(111, Native.Errno, fatal, "unable to create pipe: "u8);
         if (!Sys.Pipe(out int fromChild, out int childOut)) Errors.DieSys(111, Native.Errno, fatal, "unable to create pipe: "u8);
         Native.tk_signal_set(Native.SIGPIPE, 1);
+        // An inherited ignored CHLD would leave no status to wait for (the program still
+        // starts with the signal state this one was started with).
+        Native.tk_signal_set(Native.SIGCHLD, 0);
         int pid = Exec.Spawn(argv, null, [Exec.FdDup2, childIn, 0, Exec.FdDup2, childOut, 1], out int execError);
         if (pid < 0) Errors.DieSys(111, -pid, fatal, "unable to fork: "u8);
         if (execError != 0) Errors.DieSys(111, execError, fatal, "unable to run "u8, argv[0], ": "u8);
         Native.close(childIn);
         Native.close(childOut);
-        Loop(toChild, fromChild, transform, atEnd);
+        Loop(toChild, fromChild, transform, atEnd, endOnWriteError: true);
+        Exec.ExitAs(Exec.WaitPid(pid));
     }
 
-    /// <summary>Copies fd 0 to toChild (closed when fd 0 ends) and fromChild to fd 1; exits 0
-    /// when fromChild ends. transform and atEnd as for Run.</summary>
-    public static void Loop(int toChild, int fromChild, Func<byte[], bool, byte[]> transform, Action<bool> atEnd)
+    /// <summary>Copies fd 0 to toChild (closed when fd 0 ends) and fromChild to fd 1 until
+    /// fromChild ends, or a write fails if endOnWriteError (otherwise the chunk is dropped);
+    /// then closes both. Each direction either reads or writes out what it read, so neither
+    /// waits on a full pipe while the other has data. transform(chunk, toChild) gives the
+    /// bytes to pass on; atEnd(toChild) is called when a direction's input ends.</summary>
+    public static void Loop(int toChild, int fromChild, Func<byte[], bool, byte[]> transform, Action<bool> atEnd,
+        bool endOnWriteError = false)
     {
-        bool inputOpen = true;
-        var buf = new byte[256];
+        var left = new Direction { From = 0, To = toChild, ToChild = true, Open = true };
+        var right = new Direction { From = fromChild, To = 1, ToChild = false, Open = true };
+        var buf = new byte[Chunk];
         Span<Native.PollFd> fds = stackalloc Native.PollFd[2];
-        for (;;)
+        while (right.Open)
         {
             int n = 0;
-            fds[n++] = new Native.PollFd { Fd = fromChild, Events = Native.POLLIN };
-            if (inputOpen) fds[n++] = new Native.PollFd { Fd = 0, Events = Native.POLLIN };
+            fds[n++] = right.Poll();
+            if (left.Open) fds[n++] = left.Poll();
             if (Sys.Poll(fds.Slice(0, n), -1) == -1) continue;
-            if (inputOpen && fds[1].Revents != 0 && !Copy(0, toChild, true, buf, transform))
-            {
-                atEnd(true);
-                Native.close(toChild);
-                inputOpen = false;
-            }
-            if (fds[0].Revents != 0 && !Copy(fromChild, 1, false, buf, transform))
-            {
-                atEnd(false);
-                Errors.Exit(0);
-            }
+            if (n == 2 && fds[1].Revents != 0 && !left.Step(buf, transform, atEnd, endOnWriteError)) break;
+            if (fds[0].Revents != 0 && !right.Step(buf, transform, atEnd, endOnWriteError)) break;
         }
+        if (left.Open) Native.close(toChild);
+        Native.close(fromChild);
     }
 
-    static bool Copy(int from, int to, bool toChild, byte[] buf, Func<byte[], bool, byte[]> transform)
+    sealed class Direction
     {
-        int r = Sys.Read(from, buf);
-        if (r <= 0) return false;
-        var data = transform(buf.AsSpan(0, r).ToArray(), toChild);
-        var o = new Output(to, 256);
-        o.Put(data);
-        o.Flush();
-        return true;
+        public int From, To;
+        public bool ToChild, Open;
+        byte[] pending;
+        int done;
+
+        public Native.PollFd Poll() => pending == null
+            ? new Native.PollFd { Fd = From, Events = Native.POLLIN }
+            : new Native.PollFd { Fd = To, Events = Native.POLLOUT };
+
+        /// <summary>Reads a chunk or writes (part of) the pending one. False when the copying
+        /// must end: a write failed and endOnWriteError.</summary>
+        public bool Step(byte[] buf, Func<byte[], bool, byte[]> transform, Action<bool> atEnd, bool endOnWriteError)
+        {
+            int r;
+            if (pending == null)
+            {
+                r = Sys.Read(From, buf);
+                if (r <= 0)
+                {
+                    atEnd(ToChild);
+                    // The end of fd 0 closes the program's input; the end of its output ends the loop.
+                    if (ToChild) Native.close(To);
+                    Open = false;
+                    return true;
+                }
+                pending = transform(buf.AsSpan(0, r).ToArray(), ToChild);
+                done = 0;
+            }
+            else
+            {
+                r = Sys.Write(To, pending.AsSpan(done));
+                if (r == -1)
+                {
+                    if (endOnWriteError) return false;
+                    pending = null;
+                    return true;
+                }
+                done += r;
+            }
+            if (done == pending.Length) pending = null;
+            return true;
+        }
     }
 }

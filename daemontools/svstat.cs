@@ -58,7 +58,9 @@ static unsafe class Svstat
         }
         var s = ServiceStatus.Unpack(new ReadOnlySpan<byte>(buf, ServiceStatus.Size));
         Tai64.Now(out ulong now, out _);
-        ulong seconds = now > s.Seconds ? now - s.Seconds : 0;
+        // djb's svstat prints the age through a double (tai_approx): ages over 2^53 seconds
+        // come out rounded to its precision.
+        ulong seconds = (ulong)(double)(now > s.Seconds ? now - s.Seconds : 0);
         if (s.Pid != 0)
         {
             o.Put("up (pid "u8);

@@ -319,6 +319,16 @@ public class ChainloadTests
         }
     }
 
+    /// <summary>The documented difference: djb's year wraps past 2^31 - 1 (1900 + tm_year in an int).</summary>
+    [Fact]
+    public void Tai64nlocalPrintsTheTrueYearWhereDjbsWraps()
+    {
+        const string input = "@40f0c2ab7c54a9890999ef0f x\n";
+        var utc = new Dictionary<string, string> { ["TZ"] = "UTC" };
+        Assert.Equal("18446744071562069867-12-31 23:59:59.161083151 x\n", Run(Theirs("tai64nlocal"), new string[0], input, env: utc).Out);
+        Assert.Equal("2147485547-12-31 23:59:59.161083151 x\n", Run(Ours("tai64nlocal"), new string[0], input, env: utc).Out);
+    }
+
     [Theory]
     [InlineData("@", "")]
     [InlineData("@\n", "@\n")]

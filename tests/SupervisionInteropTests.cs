@@ -91,6 +91,44 @@ public class SupervisionInteropTests
         Assert.Contains(lines, l => l.Contains("unable to stat down: symbolic link loop"));
     }
 
+    /// <summary>Writes DIR/supervise/status (and a plain supervise/ok, which svstat can open
+    /// without a supervise) as supervise would.</summary>
+    static void WriteStatus(string dir, ServiceStatus status)
+    {
+        var sup = Path.Combine(dir, "supervise");
+        Directory.CreateDirectory(sup);
+        File.WriteAllText(Path.Combine(sup, "ok"), "");
+        var b = new byte[ServiceStatus.Size];
+        status.Pack(b);
+        File.WriteAllBytes(Path.Combine(sup, "status"), b);
+    }
+
+    /// <summary>An age beyond 2^53 seconds is printed through a double, as djb's tai_approx does.</summary>
+    [Fact]
+    public void SvstatRoundsHugeAgesAsDjbs()
+    {
+        using var t = new TempDir();
+        var stamps = new ulong[] { 0, 1, 1UL << 53, (1UL << 62) - (1UL << 53) - 1, (1UL << 62) - (1UL << 52), ulong.MaxValue };
+        for (int i = 0; i < stamps.Length; i++)
+            WriteStatus(t[$"s{i}"], new ServiceStatus { Seconds = stamps[i], Pid = (uint)i, Want = (byte)'u' });
+        var args = Enumerable.Range(0, stamps.Length).Select(i => $"s{i}").ToArray();
+        Assert.True(WaitFor(() => Run(Theirs("svstat"), args, cwd: t.Path).Out == Run(Ours("svstat"), args, cwd: t.Path).Out, 5000),
+            Run(Theirs("svstat"), args, cwd: t.Path).Out + Run(Ours("svstat"), args, cwd: t.Path).Out);
+        Assert.StartsWith("s0: down 46116860", Run(Ours("svstat"), args, cwd: t.Path).Out);
+    }
+
+    /// <summary>The documented difference: a status that cannot be read is reported; djb's prints
+    /// its buffer (zeros here, as the unsigned comparison takes the read's -1 for a full read).</summary>
+    [Fact]
+    public void SvstatReportsAnUnreadableStatus()
+    {
+        using var t = new TempDir();
+        Directory.CreateDirectory(t["s/supervise/status"]);
+        File.WriteAllText(t["s/supervise/ok"], "");
+        Assert.Matches(@"^s: down \d+ seconds, normally up\n$", Run(Theirs("svstat"), ["s"], cwd: t.Path).Out);
+        Assert.Equal("s: unable to read supervise/status: is a directory\n", Run(Ours("svstat"), ["s"], cwd: t.Path).Out);
+    }
+
     const string SignalRecorder =
         "trap 'echo ALRM >>../sig' ALRM\ntrap 'echo HUP >>../sig' HUP\ntrap 'echo INT >>../sig' INT\n" +
         "trap 'echo TERM >>../sig; exit 0' TERM\nwhile :; do sleep 0.1; done";

@@ -44,8 +44,61 @@ public class UcspiToolsTests
     /// interleave depends on when the program's output arrives, in the C recordio as in ours.</summary>
     static string InputThenOutput(string result)
     {
-        var lines = Regex.Replace(result, @"\d+ ([<>])", "P $1").Split('\n');
+        var lines = NoPids(result).Split('\n');
         return string.Join('\n', lines.Where(l => !l.StartsWith("P >")).Concat(lines.Where(l => l.StartsWith("P >"))));
+    }
+
+    static string NoPids(string s) => Regex.Replace(s, @"\d+ ([<>])", "P $1");
+
+    /// <summary>fixcrio and recordio end as their program does (the C programs exec it in their
+    /// own process): its exit code or its signal, also when started with CHLD ignored.</summary>
+    [Theory]
+    [InlineData("fixcrio", "sh -c 'cat; exit 3'")]
+    [InlineData("fixcrio", "sh -c 'kill -TERM $$'")]
+    [InlineData("fixcrio", "sh -c 'exec <&- >&-; exit 9'")]
+    [InlineData("recordio", "sh -c 'cat; exit 3'")]
+    [InlineData("recordio", "sh -c 'cat; kill -HUP $$' 2>/dev/null")]
+    public void ExitsAsItsProgram(string tool, string program)
+    {
+        Same(tool, program, "a\nb", InputThenOutput);
+        foreach (var t in new[] { Theirs(tool), Ours(tool) })
+            Assert.Equal("rc=4\n", Sh($"{TamperedSignalsCommand} {t} sh -c 'exit 4' </dev/null >/dev/null 2>&1; echo rc=$?").Out);
+    }
+
+    /// <summary>A failed write in either direction ends the copying, as in the C programs: the
+    /// program then fails writing its output (dies of SIGPIPE, or exits 1 if it ignores it, as
+    /// under the test runner).</summary>
+    [Theory]
+    [InlineData("fixcrio")]
+    [InlineData("recordio")]
+    public void AWriteErrorEndsTheCopying(string tool)
+    {
+        using var t = new TempDir();
+        foreach (var script in new[]
+        {
+            "{ TOOL yes hi </dev/null 2>/dev/null; echo rc=$? >&2; } | head -1",
+            "mkfifo f; { read x <f; echo abc; } | TOOL sh -c 'exec <&-; echo >f; exec yes hi' >/dev/null 2>&1; echo rc=$?",
+        })
+        {
+            var theirs = Sh(script.Replace("TOOL", Theirs(tool)), t.Path);
+            File.Delete(t["f"]);
+            var ours = Sh(script.Replace("TOOL", Ours(tool)), t.Path);
+            File.Delete(t["f"]);
+            Assert.Matches("rc=(1|141)\n", theirs.ToString());
+            Assert.Equal(theirs.ToString(), ours.ToString());
+        }
+    }
+
+    /// <summary>A program that writes more than it reads: the copying waits on neither pipe while
+    /// the other has data.</summary>
+    [Theory]
+    [InlineData("fixcrio")]
+    [InlineData("recordio")]
+    public void ABusyProgramDoesNotDeadlock(string tool)
+    {
+        const string script = "yes line | head -n 100000 | TOOL awk '{print; print; print}' 2>/dev/null | wc -c";
+        var theirs = Sh(script.Replace("TOOL", Theirs(tool)));
+        Assert.Equal(theirs.ToString(), Sh(script.Replace("TOOL", Ours(tool))).ToString());
     }
 
     [Theory]
