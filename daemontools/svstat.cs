@@ -2,7 +2,7 @@
 // for how many seconds, and how that differs from its normal and wanted state. Exit 0.
 using Toolkit;
 
-static unsafe class Svstat
+static class Svstat
 {
     static ReadOnlySpan<byte> Fatal => "svstat: fatal: "u8;
 
@@ -27,15 +27,14 @@ static unsafe class Svstat
 
     static void Show(Output o, byte[] dir)
     {
-        fixed (byte* z = Args.Z(dir))
-            if (Native.chdir(z) == -1) { o.Put("unable to chdir: "u8); o.Put(Errors.Text(Native.Errno)); return; }
+        if (Files.Chdir(dir) == -1) { o.Put("unable to chdir: "u8); o.Put(Errors.Text(Native.Errno)); return; }
         bool normallyUp = false;
         if (Files.Stat("down"u8, out _) == -1)
         {
             if (Native.Errno != Native.ENOENT) { o.Put("unable to stat down: "u8); o.Put(Errors.Text(Native.Errno)); return; }
             normallyUp = true;
         }
-        int fd = Files.Open("supervise/ok"u8, Native.O_WRONLY | Native.O_NONBLOCK | Native.O_CLOEXEC);
+        int fd = Files.OpenWrite("supervise/ok"u8);
         if (fd == -1)
         {
             if (Native.Errno == Native.ENXIO) o.Put("supervise not running"u8);
@@ -45,9 +44,8 @@ static unsafe class Svstat
         Native.close(fd);
         fd = Files.OpenRead("supervise/status"u8);
         if (fd == -1) { o.Put("unable to open supervise/status: "u8); o.Put(Errors.Text(Native.Errno)); return; }
-        byte* buf = stackalloc byte[ServiceStatus.Size];
-        nint r;
-        while ((r = Native.read(fd, buf, ServiceStatus.Size)) == -1 && Native.Errno == Native.EINTR) { }
+        Span<byte> buf = stackalloc byte[ServiceStatus.Size];
+        int r = Sys.Read(fd, buf);
         int err = Native.Errno;
         Native.close(fd);
         if (r < ServiceStatus.Size)
@@ -56,7 +54,7 @@ static unsafe class Svstat
             o.Put(r == -1 ? Errors.Text(err) : "bad format"u8);
             return;
         }
-        var s = ServiceStatus.Unpack(new ReadOnlySpan<byte>(buf, ServiceStatus.Size));
+        var s = ServiceStatus.Unpack(buf);
         Tai64.Now(out ulong now, out _);
         // djb's svstat prints the age through a double (tai_approx): ages over 2^53 seconds
         // come out rounded to its precision.
