@@ -1,6 +1,5 @@
 // fixcrio PROGRAM...: run PROGRAM, inserting a CR before every LF that lacks one, in both
 // directions.
-using System.Collections.Generic;
 using Toolkit;
 
 static class Fixcrio
@@ -13,7 +12,7 @@ static class Fixcrio
         Relay.Run("fixcrio: fatal: "u8, argv[1..], (chunk, toChild) =>
         {
             int d = toChild ? 0 : 1;
-            var r = new List<byte>(chunk.Length + 16);
+            var r = new Bytes(chunk.Length + 16);
             foreach (var ch in chunk)
             {
                 if (ch == '\n' && !lastWasCr[d]) r.Add((byte)'\r');
