@@ -182,18 +182,27 @@ public sealed class Cdb : IDisposable
 {
     readonly int fd;
     readonly ulong size;
-    ulong loop, khash, kpos, hpos, hslots;
+    uint loop, khash, kpos, hpos, hslots;
     public ulong DataPosition, DataLength;
     public int Errno;
 
     Cdb(int fd, ulong size) { this.fd = fd; this.size = size; }
 
-    /// <summary>Opens the file (djb's open_read); null with errno if that fails.</summary>
+    /// <summary>Opens the file (djb's open_read); null with errno if that fails, or EINVAL for
+    /// a file of size 0 (empty, /dev/null, a fifo): ucspi-tcp's cdb maps the file, and in
+    /// Debian's build a failed mapping is kept (the compiler folds its test `x + 1` to true), so
+    /// every read fails and what is reported is the EINVAL of unmapping it.</summary>
     public static Cdb Open(ReadOnlySpan<byte> path, out int errno)
     {
         errno = 0;
         int fd = Files.OpenRead(path);
         if (fd == -1) { errno = Native.Errno; return null; }
+        if (Files.Stat(path, out var st) == 0 && st.Size == 0)
+        {
+            Native.close(fd);
+            errno = Native.EINVAL;
+            return null;
+        }
         var cdb = OpenFd(fd, out errno);
         if (cdb == null) Native.close(fd);
         return cdb;
@@ -288,27 +297,30 @@ public sealed class Cdb : IDisposable
             hpos = position;
             hslots = slots;
             khash = u;
-            kpos = hpos + 8 * ((u >> 8) % hslots);
+            kpos = hpos + ((u >> 8) % hslots << 3);
         }
-        // Positions are 64-bit, so a slot is never visited twice: a hostile table can make at
-        // most size/8 probes before a read falls outside the file.
-        Span<byte> chunk = stackalloc byte[64];
+        // Positions are 32-bit and wrap, as in djb's cdb and freecdb (a corrupt table may point
+        // past 4 GB and land inside the file). A slot probed twice gives what it gave before,
+        // so once more slots have been probed than the file holds, nothing new can come: the
+        // search ends there, where the C reader goes on to hslots (up to 2^32 probes).
+        Span<byte> chunk = stackalloc byte[MatchChunk];
         while (loop < hslots)
         {
+            if (loop > size / 8) return Found.No;
             if (!ReadPair(kpos, out uint h, out uint pos)) return Found.Error;
             if (pos == 0) return Found.No;
             loop++;
             kpos += 8;
-            if (kpos == hpos + 8 * hslots) kpos = hpos;
+            if (kpos == hpos + (hslots << 3)) kpos = hpos;
             if (h != khash) continue;
             if (!ReadPair(pos, out uint klen, out uint dlen)) return Found.Error;
             if (klen != (uint)key.Length) continue;
-            ulong at = (ulong)pos + 8;
+            uint at = pos + 8;
             bool same = true;
             for (int done = 0; done < key.Length && same; done += chunk.Length)
             {
                 var part = chunk.Slice(0, Math.Min(chunk.Length, key.Length - done));
-                if (!Read(part, at + (ulong)done)) return Found.Error;
+                if (!Read(part, at + (uint)done)) return Found.Error;
                 same = part.SequenceEqual(key.Slice(done, part.Length));
             }
             if (!same) continue;
@@ -318,6 +330,10 @@ public sealed class Cdb : IDisposable
         }
         return Found.No;
     }
+
+    /// <summary>djb's match() compares the key 32 bytes at a time: a key that differs in its
+    /// first 32 bytes is no match even if the record runs past the end of the file.</summary>
+    const int MatchChunk = 32;
 
     /// <summary>The data of the record just found; null (Errno) if it is not inside the file.</summary>
     public byte[] Data()

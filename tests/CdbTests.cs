@@ -207,6 +207,51 @@ public class CdbTests
         Assert.True(cases > 100, $"seed {s}: only {cases} cases");
     }
 
+    /// <summary>A cdb written by hand: key's hash table at hpos with hslots slots in the header,
+    /// then body from offset 2048.</summary>
+    static byte[] Crafted(string key, uint hpos, uint hslots, byte[] body)
+    {
+        var image = new byte[2048 + body.Length];
+        int t = (int)(CdbHash.Of(B(key)) & 255);
+        BitConverter.GetBytes(hpos).CopyTo(image, 8 * t);
+        BitConverter.GetBytes(hslots).CopyTo(image, 8 * t + 4);
+        body.CopyTo(image, 2048);
+        return image;
+    }
+
+    static byte[] Slot(string key, uint pos) => [.. BitConverter.GetBytes(CdbHash.Of(B(key))), .. BitConverter.GetBytes(pos)];
+
+    /// <summary>What djb's reader (ucspi-tcp's, freecdb's) finds and ours must too: table
+    /// positions wrap at 4 GB (a table "past" 4 GB lands at the start of the file), and a key is
+    /// compared 32 bytes at a time (a record running past the end of the file is no match if its
+    /// first 32 bytes differ). Each checked by cdbget and tcprulescheck against Debian's.</summary>
+    [Fact]
+    public void ReadsCorruptTablesAsDjbsReaderDoes()
+    {
+        using var d = new TempDir();
+        const string ip = "1.2.3.4";
+        // The record at 2048, its slot at 2065, the table starting where 32-bit arithmetic
+        // takes the key's slot from it to 2065.
+        uint u = CdbHash.Of(B(ip)) >> 8 << 3;
+        var wrapped = Crafted(ip, 2065 - u, 1 << 24, [7, 0, 0, 0, 2, 0, 0, 0, .. B(ip), (byte)'D', 0, .. Slot(ip, 2048)]);
+        Assert.True(u > 2065);
+        // A 40-byte key (INFO@IP for tcprulescheck) whose slot points to a record with another
+        // key of that length, cut off by the end of the file after 35 bytes of it.
+        var info = new string('x', 32);
+        var cut = Crafted(info + "@" + ip, 2048, 1, [.. Slot(info + "@" + ip, 2056), 40, 0, 0, 0, 0, 0, 0, 0, .. B(new string('y', 35))]);
+        foreach (var (image, key) in new[] { (wrapped, ip), (cut, info + "@" + ip) })
+        {
+            File.WriteAllBytes(d["r.cdb"], image);
+            var env = new Dictionary<string, string> { ["TCPREMOTEIP"] = ip, ["TCPREMOTEINFO"] = info };
+            var theirs = Run(Theirs("tcprulescheck"), ["r.cdb"], cwd: d.Path, env: env);
+            Assert.Equal(theirs.ToString(), Run(Ours("tcprulescheck"), ["r.cdb"], cwd: d.Path, env: env).ToString());
+            Assert.Equal(0, theirs.Exit);
+            var get = $"exec \"$0\" \"$@\" < r.cdb";
+            theirs = Run("/bin/sh", ["-c", get, Theirs("cdbget"), key], cwd: d.Path);
+            Assert.Equal(theirs.ToString(), Run("/bin/sh", ["-c", get, Ours("cdbget"), key], cwd: d.Path).ToString());
+        }
+    }
+
     /// <summary>Tables whose slot count wraps 32-bit arithmetic, full of non-matching slots: C's
     /// reader can loop for billions of probes; ours stops at the end of the file.</summary>
     [Theory]
@@ -235,7 +280,9 @@ public class CdbTests
         {
             File.WriteAllBytes(path, image);
             using var cdb = Cdb.Open(B(path), out int errno);
-            Assert.Equal(0, errno);
+            // An empty file is refused at once (see Cdb.Open).
+            Assert.Equal(image.Length == 0 ? Native.EINVAL : 0, errno);
+            if (cdb == null) return;
             foreach (var key in keys)
             {
                 cdb.FindStart();

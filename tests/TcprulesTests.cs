@@ -139,6 +139,32 @@ public class TcprulesTests
         Assert.StartsWith("tcprules: fatal: unable to parse this line: ", results[1].Split("--- stderr\n")[1]);
     }
 
+    /// <summary>A rules file of size 0 (empty, /dev/null, a fifo): Debian's build of ucspi-tcp's
+    /// cdb keeps the failed mapping and reports the EINVAL of unmapping it, in tcprulescheck
+    /// and in tcpserver alike.</summary>
+    [Fact]
+    public void EmptyRulesFileIsAnInvalidArgument()
+    {
+        using var d = new TempDir();
+        File.WriteAllBytes(d["empty.cdb"], []);
+        Assert.Equal(0, Run("mkfifo", [d["fifo.cdb"]]).Exit);
+        foreach (var rules in new[] { "empty.cdb", "/dev/null", "fifo.cdb" })
+        {
+            var theirs = Run(Theirs("tcprulescheck"), [rules], cwd: d.Path);
+            Assert.Equal($"tcprulescheck: fatal: unable to read {rules}: invalid argument\n", theirs.Err);
+            Assert.Equal(theirs.ToString(), Run(Ours("tcprulescheck"), [rules], cwd: d.Path).ToString());
+        }
+        string Dropped(string tcpserver)
+        {
+            using var s = new Server(tcpserver, $"-R -H -l0 -x {d["empty.cdb"]}", "echo hi");
+            Assert.Equal("", Run(Theirs("tcpclient"), ["-RHl0", "127.0.0.1", s.Port.ToString(), "sh", "-c", "cat <&6"]).Out);
+            Assert.True(s.WaitLog("dropping"), s.Log);
+            return System.Text.RegularExpressions.Regex.Match(s.Log, "dropping connection, [^\n]*").Value;
+        }
+        Assert.Equal("dropping connection, unable to read " + d["empty.cdb"] + ": invalid argument", Dropped(Theirs("tcpserver")));
+        Assert.Equal(Dropped(Theirs("tcpserver")), Dropped(Ours("tcpserver")));
+    }
+
     [Fact]
     public void Usage()
     {
