@@ -329,8 +329,8 @@ sealed unsafe class LogDir
         int pid = 0, execError = 0;
         if (fds[3] != -1)
         {
-            pid = Exec.Spawn(argv, null, [Exec.FdDup2, fds[0], 0, Exec.FdDup2, fds[1], 1,
-                Exec.FdDup2, fds[2], 4, Exec.FdDup2, fds[3], 5], out execError, file: "/bin/sh"u8.ToArray());
+            pid = Exec.Spawn(argv, null, [FdAction.Dup2(fds[0], 0), FdAction.Dup2(fds[1], 1),
+                FdAction.Dup2(fds[2], 4), FdAction.Dup2(fds[3], 5)], out execError, file: "/bin/sh"u8.ToArray());
             err = execError;
         }
         for (int i = 0; i < 4; i++) if (fds[i] != -1) Native.close(fds[i]);

@@ -477,7 +477,7 @@ static unsafe class Tcpserver
         if (deny) pid = Native.tk_spawn_exit(100);
         else
         {
-            pid = Exec.SpawnStart(programArgv.Argv, env.Envp, [Exec.FdDup2, conn.Fd, 0, Exec.FdDup2, conn.Fd, 1], ChildDefaults, out var launch);
+            pid = Exec.SpawnStart(programArgv.Argv, env.Envp, [FdAction.Dup2(conn.Fd, 0), FdAction.Dup2(conn.Fd, 1)], ChildDefaults, out var launch);
             if (pid >= 0) launching.Add(launch);
         }
         Native.close(conn.Fd);
