@@ -17,6 +17,13 @@ public static unsafe class Sys
             }
     }
 
+    /// <summary>One read(2), not retried: -1 with EINTR when a caught signal interrupted it (for
+    /// a loop that acts on signals between reads, as multilog's).</summary>
+    public static int ReadInterruptible(int fd, Span<byte> buf)
+    {
+        fixed (byte* p = buf) return (int)Native.read(fd, p, buf.Length);
+    }
+
     /// <summary>pread(2) at offset: bytes read, 0 at end of file, -1 on error.</summary>
     public static int Pread(int fd, Span<byte> buf, long offset)
     {
@@ -74,6 +81,12 @@ public static unsafe class Sys
         int r;
         while ((r = Native.flock(fd, Native.LOCK_EX | (noWait ? Native.LOCK_NB : 0))) == -1 && Native.Errno == Native.EINTR) { }
         return r;
+    }
+
+    /// <summary>fstatfs(2): the file system fd is on; -1 on error.</summary>
+    public static int StatFs(int fd, out Native.StatFs st)
+    {
+        fixed (Native.StatFs* p = &st) return Native.fstatfs(fd, p);
     }
 
     /// <summary>The resource limit the program was started with, or as softlimit changed it.</summary>
