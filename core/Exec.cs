@@ -40,7 +40,7 @@ public static unsafe class Exec
     public static int Run(byte[][] argv, byte[] file = null)
     {
         using var args = new CStrings(argv, null);
-        using var env = new EnvBlock(Native.tk_environ());
+        using var env = new EnvBlock();
         if (changes != null) foreach (var change in changes) env.Apply(change);
         fixed (byte* zfile = file == null ? null : Args.Z(file))
             return Native.tk_exec(zfile != null ? zfile : args.Argv[0], args.Argv, env.Envp, Args.GetEnvZ("PATH"u8));
@@ -91,12 +91,12 @@ public static unsafe class Exec
     /// accepting meanwhile), from vectors of C strings the caller keeps (nothing is allocated
     /// here), the signals in defaultSignals (bit n-1 for signal n) default even if this program
     /// was started ignoring them. Returns the pid or -errno; Finish tells how it went.</summary>
-    public static int SpawnStart(byte** argv, byte** envp, ReadOnlySpan<FdAction> fdActions, ulong defaultSignals,
+    public static int SpawnStart(CStrings argv, EnvBlock env, ReadOnlySpan<FdAction> fdActions, ulong defaultSignals,
         out Launch launch)
     {
         fixed (FdAction* actions = fdActions)
         {
-            var request = Request(argv[0], argv, envp, actions, fdActions.Length, defaultSignals);
+            var request = Request(argv.Argv[0], argv.Argv, env.Envp, actions, fdActions.Length, defaultSignals);
             nint block;
             int pid = Native.tk_spawn_start(&request, &block);
             launch = new Launch { Pid = pid, Block = pid >= 0 ? block : 0 };
@@ -214,6 +214,9 @@ public sealed unsafe class EnvBlock : IDisposable
     int count, capacity;
     byte* text;
     int used, size;
+
+    /// <summary>This process's environment.</summary>
+    public EnvBlock() : this(Native.tk_environ()) { }
 
     public EnvBlock(byte** environ)
     {

@@ -98,6 +98,17 @@ public static unsafe class Sys
         hard = h;
     }
 
+    /// <summary>getrlimit(2): the soft limit this process runs under now (Limit is the one its
+    /// programs get); false on error.</summary>
+    public static bool OwnLimit(int resource, out ulong soft)
+    {
+        ulong* limits = stackalloc ulong[2];
+        soft = 0;
+        if (Native.getrlimit(resource, limits) == -1) return false;
+        soft = limits[0];
+        return true;
+    }
+
     /// <summary>The soft limit the programs this one runs will get (the start-up layer applies it).</summary>
     public static void SetSoftLimit(int resource, ulong soft) => Native.tk_limit_set_soft(resource, soft);
 
