@@ -48,7 +48,7 @@ public static unsafe class Accounts
     {
         if (!Sys.Pipe(out int read, out int write)) return null;
         var argv = new[] { "getent"u8.ToArray(), "passwd"u8.ToArray(), "--"u8.ToArray(), name.ToArray() };
-        int pid = Exec.Spawn(argv, null, [Exec.FdDup2, write, 1], out int execError);
+        int pid = Exec.Spawn(argv, null, [FdAction.Dup2(write, 1)], out int execError);
         Native.close(write);
         var output = pid > 0 && execError == 0 ? Files.ReadFd(read, out _) : null;
         Native.close(read);

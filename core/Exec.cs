@@ -40,29 +40,26 @@ public static unsafe class Exec
     public static int Run(byte[][] argv, byte[] file = null)
     {
         using var args = new CStrings(argv, null);
-        using var env = new EnvBlock(Native.tk_environ());
+        using var env = new EnvBlock();
         if (changes != null) foreach (var change in changes) env.Apply(change);
         fixed (byte* zfile = file == null ? null : Args.Z(file))
             return Native.tk_exec(zfile != null ? zfile : args.Argv[0], args.Argv, env.Envp, Args.GetEnvZ("PATH"u8));
     }
 
-    public const int FdDup2 = 1, FdClose = 2, FdDupRepeat = 3;
-
     /// <summary>Starts a child running argv[0] (PATH searched as in Run) with env (null: this
-    /// process's environment). fdActions are triples applied in order in the child: (FdDup2,
-    /// from, to), (FdClose, fd, 0), (FdDupRepeat, fd, times). The child gets the recorded
+    /// process's environment), fdActions applied in order in the child. The child gets the recorded
     /// limits, a new session if asked, and the signal state this program started with, as a C
     /// program's forked child (a signal caught since is default, one unblocked since is
     /// unblocked). file, if given, is run instead of argv[0] (argv[0]
     /// is then only the name the program sees). Returns the pid or -errno if the child could not
     /// be created; execError is the exec's error number (the child then exits 111), minus the
     /// error number if the child could not enter dir, or 0.</summary>
-    public static int Spawn(byte[][] argv, List<byte[]> env, ReadOnlySpan<int> fdActions, out int execError,
+    public static int Spawn(byte[][] argv, List<byte[]> env, ReadOnlySpan<FdAction> fdActions, out int execError,
         byte[] dir = null, bool newSession = false, byte[] file = null)
     {
         using var block = new CStrings(argv, env);
         fixed (byte* zdir = dir == null ? null : Args.Z(dir))
-        fixed (int* actions = fdActions)
+        fixed (FdAction* actions = fdActions)
         fixed (byte* zfile = file == null ? null : Args.Z(file))
         {
             var request = Request(zfile != null ? zfile : block.Argv[0], block.Argv, block.Envp != null ? block.Envp : Native.tk_environ(),
@@ -76,6 +73,13 @@ public static unsafe class Exec
         }
     }
 
+    /// <summary>The actions as flat (kind, fd, target) int triples, FdAction's layout: the form
+    /// core/Relay.cs still passes.</summary>
+    public static int Spawn(byte[][] argv, List<byte[]> env, ReadOnlySpan<int> fdTriples, out int execError) =>
+        Spawn(argv, env, MemoryMarshal.Cast<int, FdAction>(fdTriples), out execError);
+
+    public const int FdDup2 = (int)FdActionKind.Dup2;
+
     /// <summary>A child started by SpawnStart that may still be loading its program.</summary>
     public struct Launch
     {
@@ -87,12 +91,12 @@ public static unsafe class Exec
     /// accepting meanwhile), from vectors of C strings the caller keeps (nothing is allocated
     /// here), the signals in defaultSignals (bit n-1 for signal n) default even if this program
     /// was started ignoring them. Returns the pid or -errno; Finish tells how it went.</summary>
-    public static int SpawnStart(byte** argv, byte** envp, ReadOnlySpan<int> fdActions, ulong defaultSignals,
+    public static int SpawnStart(CStrings argv, EnvBlock env, ReadOnlySpan<FdAction> fdActions, ulong defaultSignals,
         out Launch launch)
     {
-        fixed (int* actions = fdActions)
+        fixed (FdAction* actions = fdActions)
         {
-            var request = Request(argv[0], argv, envp, actions, fdActions.Length, defaultSignals);
+            var request = Request(argv.Argv[0], argv.Argv, env.Envp, actions, fdActions.Length, defaultSignals);
             nint block;
             int pid = Native.tk_spawn_start(&request, &block);
             launch = new Launch { Pid = pid, Block = pid >= 0 ? block : 0 };
@@ -111,11 +115,11 @@ public static unsafe class Exec
         return done;
     }
 
-    static Native.SpawnRequest Request(byte* file, byte** argv, byte** envp, int* actions, int actionInts, ulong defaultSignals) =>
+    static Native.SpawnRequest Request(byte* file, byte** argv, byte** envp, FdAction* actions, int actionCount, ulong defaultSignals) =>
         new()
         {
             File = file, Argv = argv, Envp = envp, Path = Args.GetEnvZ("PATH"u8),
-            FdActions = actions, FdActionCount = actionInts / 3, DefaultSignals = defaultSignals,
+            FdActions = actions, FdActionCount = actionCount, DefaultSignals = defaultSignals,
         };
 
     /// <summary>Waits for the child to end (retrying EINTR); its wait status, or -1 with errno.</summary>
@@ -225,6 +229,9 @@ public sealed unsafe class EnvBlock : IDisposable
     int count, capacity;
     byte* text;
     int used, size;
+
+    /// <summary>This process's environment.</summary>
+    public EnvBlock() : this(Native.tk_environ()) { }
 
     public EnvBlock(byte** environ)
     {

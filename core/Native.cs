@@ -38,7 +38,7 @@ public static unsafe class Native
         public byte** Argv;
         public byte** Envp;
         public byte* Path;
-        public int* FdActions;
+        public FdAction* FdActions;
         public int FdActionCount;
         public byte* Dir;
         public int NewSession;

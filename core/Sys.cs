@@ -17,6 +17,13 @@ public static unsafe class Sys
             }
     }
 
+    /// <summary>One read(2), not retried: -1 with EINTR when a caught signal interrupted it (for
+    /// a loop that acts on signals between reads, as multilog's).</summary>
+    public static int ReadInterruptible(int fd, Span<byte> buf)
+    {
+        fixed (byte* p = buf) return (int)Native.read(fd, p, buf.Length);
+    }
+
     /// <summary>pread(2) at offset: bytes read, 0 at end of file, -1 on error.</summary>
     public static int Pread(int fd, Span<byte> buf, long offset)
     {
@@ -76,6 +83,12 @@ public static unsafe class Sys
         return r;
     }
 
+    /// <summary>fstatfs(2): the file system fd is on; -1 on error.</summary>
+    public static int StatFs(int fd, out Native.StatFs st)
+    {
+        fixed (Native.StatFs* p = &st) return Native.fstatfs(fd, p);
+    }
+
     /// <summary>The resource limit the program was started with, or as softlimit changed it.</summary>
     public static void Limit(int resource, out ulong soft, out ulong hard)
     {
@@ -83,6 +96,17 @@ public static unsafe class Sys
         Native.tk_limit_get(resource, &s, &h);
         soft = s;
         hard = h;
+    }
+
+    /// <summary>getrlimit(2): the soft limit this process runs under now (Limit is the one its
+    /// programs get); false on error.</summary>
+    public static bool OwnLimit(int resource, out ulong soft)
+    {
+        ulong* limits = stackalloc ulong[2];
+        soft = 0;
+        if (Native.getrlimit(resource, limits) == -1) return false;
+        soft = limits[0];
+        return true;
     }
 
     /// <summary>The soft limit the programs this one runs will get (the start-up layer applies it).</summary>

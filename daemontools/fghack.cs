@@ -14,7 +14,7 @@ static class Fghack
         if (!Sys.Pipe(out int pipeRead, out int pipeWrite)) Errors.DieSys(111, Native.Errno, Fatal, "unable to create pipe: "u8);
         // As in the C fghack: the read end closed, the write end and 30 copies of it open.
         int pid = Exec.Spawn(argv[1..], null,
-            [Exec.FdClose, pipeRead, 0, Exec.FdDup2, pipeWrite, pipeWrite, Exec.FdDupRepeat, pipeWrite, 30],
+            [FdAction.Close(pipeRead), FdAction.Dup2(pipeWrite, pipeWrite), FdAction.DupRepeat(pipeWrite, 30)],
             out int execError);
         if (pid < 0) Errors.DieSys(111, -pid, Fatal, "unable to fork: "u8);
         if (execError != 0) Errors.WarnSys(execError, Fatal, "unable to run "u8, argv[1], ": "u8);

@@ -10,7 +10,7 @@
 // could see (multilog.journal.cs).
 using Toolkit;
 
-static unsafe class Multilog
+static class Multilog
 {
     internal static ReadOnlySpan<byte> Warning => "multilog: warning: "u8;
     static ReadOnlySpan<byte> Fatal => "multilog: fatal: "u8;
@@ -31,7 +31,7 @@ static unsafe class Multilog
 
     internal static int Main()
     {
-        Native.umask(0x12);
+        Native.umask(Mode.NoGroupOtherWrite);
         var argv = Args.Argv;
         StartDir = Files.OpenRead("."u8);
         if (StartDir == -1) Errors.DieSys(111, Native.Errno, Fatal, "unable to switch to current directory: "u8);
@@ -62,7 +62,7 @@ static unsafe class Multilog
         int fd = Files.OpenAppend(name);
         if (fd == -1) Errors.DieSys(111, Native.Errno, Fatal, "unable to create "u8, name, ": "u8);
         Native.close(fd);
-        fd = Files.Open(name, Native.O_WRONLY | Native.O_NONBLOCK | Native.O_CLOEXEC);
+        fd = Files.OpenWrite(name);
         if (fd == -1) Errors.DieSys(111, Native.Errno, Fatal, "unable to write "u8, name, ": "u8);
         return fd;
     }
@@ -172,8 +172,7 @@ static unsafe class Multilog
             TakeSignals();
             // What came while multilog was busy is acted on after this read: one of 0.76's.
             if (exitAsap || forceRotate) len = Math.Min(len, ModelRead);
-            nint r;
-            fixed (byte* p = input) r = Native.read(0, p, len);
+            int r = Sys.ReadInterruptible(0, input.AsSpan(0, len));
             if (r == -1 && Native.Errno == Native.EINTR)
             {
                 TakeSignals();
@@ -186,9 +185,9 @@ static unsafe class Multilog
 
     static void TakeSignals()
     {
-        byte* sigs = stackalloc byte[16];
-        nint r;
-        while ((r = Native.read(Native.tk_selfpipe(), sigs, 16)) > 0)
+        Span<byte> sigs = stackalloc byte[16];
+        int r;
+        while ((r = Sys.Read(Native.tk_selfpipe(), sigs)) > 0)
             for (int i = 0; i < r; i++)
             {
                 if (sigs[i] == Native.SIGTERM) exitAsap = true;
@@ -296,13 +295,13 @@ static unsafe class Multilog
             buf[text.Length] = (byte)'\n';
             n = text.Length + 1;
         }
-        fixed (byte* p = buf)
-            for (int done = 0; done < n;)
-            {
-                nint w = Native.write(2, p + done, n - done);
-                if (w <= 0) { if (w == -1 && Native.Errno == Native.EINTR) continue; break; }
-                done += (int)w;
-            }
+        // Not Sys.WriteAll: a write of 0 bytes ends the echo, as in 0.76, rather than repeating.
+        for (var rest = buf.Slice(0, n); rest.Length > 0;)
+        {
+            int w = Sys.Write(2, rest);
+            if (w <= 0) break;
+            rest = rest.Slice(w);
+        }
     }
 
     /// <summary>=FILE: the line padded with newlines to 1001 bytes, written at offset 0.</summary>
@@ -310,14 +309,13 @@ static unsafe class Multilog
     {
         line.AsSpan(lineLength).Fill((byte)'\n');
         int fd = files[i];
-        fixed (byte* p = line)
-            for (;;)
-            {
-                while (Native.lseek(fd, 0, Native.SEEK_SET) == -1)
-                    LogDir.Pause("unable to move to beginning of "u8, patterns[i], ", pausing: "u8);
-                if (Native.write(fd, p, 1001) == 1001) return;
-                LogDir.Pause("unable to write "u8, patterns[i], ", pausing: "u8);
-            }
+        for (;;)
+        {
+            while (Native.lseek(fd, 0, Native.SEEK_SET) == -1)
+                LogDir.Pause("unable to move to beginning of "u8, patterns[i], ", pausing: "u8);
+            if (Sys.Write(fd, line) == line.Length) return;
+            LogDir.Pause("unable to write "u8, patterns[i], ", pausing: "u8);
+        }
     }
 
     /// <summary>djb's pattern match: '*' then c skips to the next c, a final '*' matches the rest;

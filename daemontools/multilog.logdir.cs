@@ -3,7 +3,7 @@
 using Toolkit;
 
 /// <summary>One log directory: its lock, current file, rotation and processor.</summary>
-sealed unsafe class LogDir
+sealed class LogDir
 {
     readonly byte[] name;
     readonly ulong size, num;
@@ -48,23 +48,23 @@ sealed unsafe class LogDir
     {
         if (Native.fchdir(Multilog.StartDir) == -1)
             Errors.DieSys(111, Native.Errno, Fatal, "unable to switch to starting directory: "u8);
-        fixed (byte* z = Args.Z(name)) Native.mkdir(z, 0x1c0);
+        Files.Mkdir(name, Mode.Rwx______);
         fdDir = Files.OpenRead(name);
         if (fdDir == -1 || Native.fchdir(fdDir) == -1)
             Errors.DieSys(111, Native.Errno, Fatal, "unable to open directory "u8, name, ": "u8);
         int fdLock = Files.OpenAppend("lock"u8);
-        if (fdLock == -1 || Native.flock(fdLock, Native.LOCK_EX | Native.LOCK_NB) == -1)
+        if (fdLock == -1 || Sys.Lock(fdLock, noWait: true) == -1)
             Errors.DieSys(111, Native.Errno, Fatal, "unable to lock directory "u8, name, ": "u8);
 
         if (Files.Stat("current"u8, out var st) == -1)
         {
             if (Native.Errno != Native.ENOENT) Errors.DieSys(111, Native.Errno, Fatal, "unable to stat "u8, name, "/current: "u8);
         }
-        else if ((st.Mode & 0x40) != 0)
+        else if ((st.Mode & Mode.OwnerExecute) != 0)
         {
             fdCurrent = Files.OpenAppend("current"u8);
             if (fdCurrent == -1) Errors.DieSys(111, Native.Errno, Fatal, "unable to append to "u8, name, "/current: "u8);
-            if (Native.fchmod(fdCurrent, 0x1a4) == -1) Errors.DieSys(111, Native.Errno, Fatal, "unable to set mode of "u8, name, "/current: "u8);
+            if (Native.fchmod(fdCurrent, Mode.Rw_r__r__) == -1) Errors.DieSys(111, Native.Errno, Fatal, "unable to set mode of "u8, name, "/current: "u8);
             bytes = (ulong)st.Size;
             return;
         }
@@ -77,7 +77,7 @@ sealed unsafe class LogDir
         {
             if (Native.Errno != Native.ENOENT) Errors.DieSys(111, Native.Errno, Fatal, "unable to stat "u8, name, "/processed: "u8);
         }
-        else processed = (st.Mode & 0x40) != 0;
+        else processed = (st.Mode & Mode.OwnerExecute) != 0;
         if (processed)
         {
             Files.Unlink("previous"u8);
@@ -95,7 +95,7 @@ sealed unsafe class LogDir
         Native.close(fd);
         fdCurrent = Files.OpenAppend("current"u8);
         if (fdCurrent == -1) Errors.DieSys(111, Native.Errno, Fatal, "unable to write to "u8, name, "/current: "u8);
-        if (Native.fchmod(fdCurrent, 0x1a4) == -1) Errors.DieSys(111, Native.Errno, Fatal, "unable to set mode of "u8, name, "/current: "u8);
+        if (Native.fchmod(fdCurrent, Mode.Rw_r__r__) == -1) Errors.DieSys(111, Native.Errno, Fatal, "unable to set mode of "u8, name, "/current: "u8);
         bytes = 0;
     }
 
@@ -119,7 +119,7 @@ sealed unsafe class LogDir
     public void PutByte(byte c)
     {
         if (end - queued == ModelBuffer) Flush();
-        Append(new ReadOnlySpan<byte>(&c, 1));
+        Append(new ReadOnlySpan<byte>(in c));
     }
 
     /// <summary>Bytes past the first 1000 of a line: 0.76 puts them one at a time.</summary>
@@ -188,31 +188,28 @@ sealed unsafe class LogDir
 
     int WriteNow(int len)
     {
-        fixed (byte* p = data)
-            for (;;)
+        for (;;)
+        {
+            int w = Sys.Write(fdCurrent, data.AsSpan(taken, len));
+            if (w > 0)
             {
-                nint w = Native.write(fdCurrent, p + taken, len);
-                if (w > 0)
-                {
-                    written = taken + (int)w;
-                    return (int)w;
-                }
-                Pause("unable to write to "u8, name, "/current, pausing: "u8);
+                written = taken + w;
+                return w;
             }
+            Pause("unable to write to "u8, name, "/current, pausing: "u8);
+        }
     }
 
     /// <summary>Writes what was taken since the last write; false if a write failed or fell
     /// short (the journal then replays the segment exactly).</summary>
     public bool WriteTaken()
     {
-        fixed (byte* p = data)
-            while (written < taken)
-            {
-                nint w = Native.write(fdCurrent, p + written, taken - written);
-                if (w == -1 && Native.Errno == Native.EINTR) continue;
-                if (w > 0) written += (int)w;
-                if (w <= 0 || written < taken) return false;
-            }
+        while (written < taken)
+        {
+            int w = Sys.Write(fdCurrent, data.AsSpan(written, taken - written));
+            if (w > 0) written += w;
+            if (w <= 0 || written < taken) return false;
+        }
         return true;
     }
 
@@ -222,8 +219,7 @@ sealed unsafe class LogDir
     /// blocks for partly used ones and metadata, so that no write can run out of space.</summary>
     public bool HasRoom(long n)
     {
-        Native.StatFs st;
-        if (Native.fstatfs(fdCurrent, &st) == -1) return false;
+        if (Sys.StatFs(fdCurrent, out var st) == -1) return false;
         return st.Bsize > 0 && st.Bavail >= (ulong)(n / st.Bsize + RoomMargin);
     }
 
@@ -253,7 +249,7 @@ sealed unsafe class LogDir
         Flush();
         Journal.Drain();
         while (Native.fsync(fdCurrent) == -1) Pause("unable to write "u8, name, "/current to disk, pausing: "u8);
-        while (Native.fchmod(fdCurrent, 0x1e4) == -1) Pause("unable to set mode of "u8, name, "/current, pausing: "u8);
+        while (Native.fchmod(fdCurrent, Mode.Rwxr__r__) == -1) Pause("unable to set mode of "u8, name, "/current, pausing: "u8);
     }
 
     // ---- rotation ----
@@ -268,8 +264,8 @@ sealed unsafe class LogDir
             Pause("unable to rename current to previous in directory "u8, name, ", pausing: "u8);
         while ((fdCurrent = Files.OpenAppend("current"u8)) == -1) Pause("unable to create "u8, name, "/current, pausing: "u8);
         bytes = 0;
-        while (Native.fchmod(fdCurrent, 0x1a4) == -1) Pause("unable to set mode of "u8, name, "/current, pausing: "u8);
-        while (Files.Chmod("previous"u8, 0x1e4) == -1) Pause("unable to set mode of "u8, name, "/previous, pausing: "u8);
+        while (Native.fchmod(fdCurrent, Mode.Rw_r__r__) == -1) Pause("unable to set mode of "u8, name, "/current, pausing: "u8);
+        while (Files.Chmod("previous"u8, Mode.Rwxr__r__) == -1) Pause("unable to set mode of "u8, name, "/previous, pausing: "u8);
         if (processor == null)
         {
             Finish("previous"u8, (byte)'s');
@@ -279,7 +275,7 @@ sealed unsafe class LogDir
         int fd;
         while ((fd = Files.OpenAppend("processed"u8)) == -1) Pause("unable to create "u8, name, "/processed, pausing: "u8);
         while (Native.fsync(fd) == -1) Pause("unable to write "u8, name, "/processed to disk, pausing: "u8);
-        while (Native.fchmod(fd, 0x1e4) == -1) Pause("unable to set mode of "u8, name, "/processed, pausing: "u8);
+        while (Native.fchmod(fd, Mode.Rwxr__r__) == -1) Pause("unable to set mode of "u8, name, "/processed, pausing: "u8);
         Native.close(fd);
         while ((fd = Files.OpenAppend("newstate"u8)) == -1) Pause("unable to create "u8, name, "/newstate, pausing: "u8);
         while (Native.fsync(fd) == -1) Pause("unable to write "u8, name, "/newstate to disk, pausing: "u8);
@@ -301,8 +297,8 @@ sealed unsafe class LogDir
             if (pid < 0) continue;
             int status = Exec.WaitPid(pid);
             if (status == -1) Pause("wait failed for processor in "u8, name, ", pausing: "u8);
-            else if ((status & 0x7f) != 0) Pause("processor crashed in "u8, name, ", pausing: "u8);
-            else if ((status >> 8 & 0xff) == 0) return;
+            else if (WaitStatus.Crashed(status)) Pause("processor crashed in "u8, name, ", pausing: "u8);
+            else if (WaitStatus.ExitCode(status) == 0) return;
             Errors.Warn(Multilog.Warning, "processor failed in "u8, name, ", pausing"u8);
             Sleep.Seconds(5);
         }
@@ -329,8 +325,8 @@ sealed unsafe class LogDir
         int pid = 0, execError = 0;
         if (fds[3] != -1)
         {
-            pid = Exec.Spawn(argv, null, [Exec.FdDup2, fds[0], 0, Exec.FdDup2, fds[1], 1,
-                Exec.FdDup2, fds[2], 4, Exec.FdDup2, fds[3], 5], out execError, file: "/bin/sh"u8.ToArray());
+            pid = Exec.Spawn(argv, null, [FdAction.Dup2(fds[0], 0), FdAction.Dup2(fds[1], 1),
+                FdAction.Dup2(fds[2], 4), FdAction.Dup2(fds[3], 5)], out execError, file: "/bin/sh"u8.ToArray());
             err = execError;
         }
         for (int i = 0; i < 4; i++) if (fds[i] != -1) Native.close(fds[i]);
@@ -373,58 +369,53 @@ sealed unsafe class LogDir
 
     void LinkToStamp(ReadOnlySpan<byte> file, byte code)
     {
-        byte* fn = stackalloc byte[28];
-        var f = new Span<byte>(fn, 28);
-        fixed (byte* z = Args.Z(file))
-            for (;;)
-            {
-                Tai64.Stamp(f);
-                fn[25] = (byte)'.';
-                fn[26] = code;
-                fn[27] = 0;
-                if (Native.link(z, fn) == 0) return;
-                Pause("unable to link to "u8, name, "/"u8, f.Slice(0, 27), ", pausing: "u8);
-            }
+        Span<byte> stamped = stackalloc byte[27];
+        for (;;)
+        {
+            Tai64.Stamp(stamped);
+            stamped[25] = (byte)'.';
+            stamped[26] = code;
+            if (Files.Link(file, stamped) == 0) return;
+            Pause("unable to link to "u8, name, "/"u8, stamped, ", pausing: "u8);
+        }
     }
 
     /// <summary>1 when fewer than N finished files remain, 0 after removing the oldest, -1 on error.</summary>
     int FilesFit()
     {
+        Span<byte> oldest = stackalloc byte[25];
         for (;;)
         {
-            Span<byte> oldest = stackalloc byte[25];
             "@z"u8.CopyTo(oldest);
             int oldestLength = 2;
             ulong count = 0;
-            nint dir;
-            fixed (byte* dot = "."u8) dir = Native.opendir(dot); // u8 literals end in a NUL
-            if (dir == 0) return -1;
-            byte* e;
-            while ((e = Native.readdir(dir)) != null)
+            // As in 0.76, an error reading the directory ends the count, and a removal that
+            // fails is found at the next count.
+            using (var dir = Dir.Open("."u8))
             {
-                var n = new ReadOnlySpan<byte>(e + 19, Args.Length(e + 19));
-                if (n.Length < 25 || n[0] != '@') continue;
-                count++;
-                if (n.SequenceCompareTo(oldest.Slice(0, oldestLength)) < 0)
+                if (dir == null) return -1;
+                while (dir.Next(out var n))
                 {
-                    n.Slice(0, 25).CopyTo(oldest);
-                    oldestLength = 25;
+                    if (n.Length < 25 || n[0] != '@') continue;
+                    count++;
+                    if (n.SequenceCompareTo(oldest.Slice(0, oldestLength)) < 0)
+                    {
+                        n.Slice(0, 25).CopyTo(oldest);
+                        oldestLength = 25;
+                    }
                 }
             }
-            Native.closedir(dir);
             if (count < num) return 1;
-            fixed (byte* dot = "."u8) dir = Native.opendir(dot);
-            if (dir == 0) return -1;
-            while ((e = Native.readdir(dir)) != null)
+            using (var dir = Dir.Open("."u8))
             {
-                var n = new ReadOnlySpan<byte>(e + 19, Args.Length(e + 19));
-                if (n.Length >= 25 && n[0] == '@' && n.StartsWith(oldest.Slice(0, oldestLength)))
-                {
-                    Native.unlink(e + 19);
-                    break;
-                }
+                if (dir == null) return -1;
+                while (dir.Next(out var n))
+                    if (n.Length >= 25 && n[0] == '@' && n.StartsWith(oldest.Slice(0, oldestLength)))
+                    {
+                        Files.Unlink(n);
+                        break;
+                    }
             }
-            Native.closedir(dir);
         }
     }
 }

@@ -98,7 +98,7 @@ static class Supervise
     /// <summary>Starts ./run, then sleeps a second: the only restart throttle.</summary>
     static void TryStart()
     {
-        int child = Exec.Spawn(RunArgv, null, default, out int execError);
+        int child = Exec.Spawn(RunArgv, null, ReadOnlySpan<FdAction>.Empty, out int execError);
         if (child < 0)
         {
             Errors.WarnSys(-child, Warning, "unable to fork for "u8, dir, ", sleeping 60 seconds: "u8);

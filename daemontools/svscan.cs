@@ -110,7 +110,7 @@ static class Svscan
 
         if (s.Pid == 0)
         {
-            ReadOnlySpan<int> actions = s.HasLog ? [Exec.FdDup2, s.PipeWrite, 1] : default;
+            ReadOnlySpan<FdAction> actions = s.HasLog ? [FdAction.Dup2(s.PipeWrite, 1)] : default;
             int child = Exec.Spawn(["supervise"u8.ToArray(), name], null, actions, out int execError);
             if (child < 0) { Errors.WarnSys(-child, Warning, "unable to fork for "u8, name, ": "u8); return; }
             if (execError != 0) Errors.WarnSys(execError, Warning, "unable to start supervise "u8, name, ": "u8);
@@ -118,7 +118,7 @@ static class Svscan
         }
         if (s.HasLog && s.LogPid == 0)
         {
-            int child = Exec.Spawn(LogArgv, null, [Exec.FdDup2, s.PipeRead, 0], out int execError, dir: name);
+            int child = Exec.Spawn(LogArgv, null, [FdAction.Dup2(s.PipeRead, 0)], out int execError, dir: name);
             if (child < 0) { Errors.WarnSys(-child, Warning, "unable to fork for "u8, name, "/log: "u8); return; }
             if (execError < 0) Errors.WarnSys(-execError, Warning, "unable to switch to "u8, name, ": "u8);
             else if (execError != 0) Errors.WarnSys(execError, Warning, "unable to start "u8, name, "/log: "u8);

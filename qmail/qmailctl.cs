@@ -232,7 +232,7 @@ static class Qmailctl
         var argv = new byte[args.Length + 1][];
         argv[0] = Encoding.UTF8.GetBytes(path);
         for (int i = 0; i < args.Length; i++) argv[i + 1] = Encoding.UTF8.GetBytes(args[i]);
-        int pid = Exec.Spawn(argv, null, stdinFd >= 0 ? [Exec.FdDup2, stdinFd, 0] : [], out int execError);
+        int pid = Exec.Spawn(argv, null, stdinFd >= 0 ? [FdAction.Dup2(stdinFd, 0)] : ReadOnlySpan<FdAction>.Empty, out int execError);
         if (pid < 0)
         {
             Errors.WarnSys(-pid, "qmailctl: warning: "u8, "unable to fork: "u8);

@@ -10,7 +10,7 @@
 using System.Collections.Generic;
 using Toolkit;
 
-static unsafe class Tcpserver
+static class Tcpserver
 {
     static ReadOnlySpan<byte> Fatal => "tcpserver: fatal: "u8;
     static ReadOnlySpan<byte> DropText => "tcpserver: warning: dropping connection, "u8;
@@ -190,7 +190,7 @@ static unsafe class Tcpserver
         Native.dup2(devnull, 1);
         if (devnull > 1) Native.close(devnull);
         programArgv = new CStrings(program, null);
-        childEnv = new EnvBlock(Native.tk_environ());
+        childEnv = new EnvBlock();
         pendingLimit = PendingLimit();
         PrintStatus();
         Loop(s, selfpipe);
@@ -221,8 +221,7 @@ static unsafe class Tcpserver
             if (launching.Count > 0 && (wait < 0 || wait > LaunchCheck)) wait = LaunchCheck;
             bool trim = wait < 0 && GC.CollectionCount(0) != collectionsTrimmed;
             if (trim) wait = TrimDelay;
-            int r;
-            fixed (Native.PollFd* p = fds) r = Native.poll(p, (ulong)n, wait);
+            int r = Sys.Poll(fds.AsSpan(0, n), wait);
             if (r == -1) continue;
             if (r == 0 && trim) Trim();
             Launched(0);
@@ -263,9 +262,8 @@ static unsafe class Tcpserver
 
     static int PendingLimit()
     {
-        ulong* nofile = stackalloc ulong[2];
-        if (Native.getrlimit(Native.RLIMIT_NOFILE, nofile) == -1 || nofile[0] > int.MaxValue) return int.MaxValue;
-        int max = (int)nofile[0];
+        if (!Sys.OwnLimit(Native.RLIMIT_NOFILE, out ulong nofile) || nofile > int.MaxValue) return int.MaxValue;
+        int max = (int)nofile;
         int perConnection = 1 + (localHostOption == null ? 1 : 0) + (flagRemoteHost ? 1 : 0) + (flagRemoteInfo ? 1 : 0);
         return Math.Max(1, (max - OpenDescriptors(max) - SpareDescriptors) / perConnection);
     }
@@ -273,13 +271,13 @@ static unsafe class Tcpserver
     /// <summary>How many descriptors below max are open: poll marks the others invalid.</summary>
     static int OpenDescriptors(int max)
     {
-        var fds = stackalloc Native.PollFd[CountChunk];
+        Span<Native.PollFd> fds = stackalloc Native.PollFd[CountChunk];
         int open = 0;
         for (int low = 0; low < Math.Min(max, CountedDescriptors); low += CountChunk)
         {
             int n = Math.Min(CountChunk, max - low);
             for (int i = 0; i < n; i++) fds[i] = new Native.PollFd { Fd = low + i };
-            Native.poll(fds, (ulong)n, 0);
+            Sys.Poll(fds.Slice(0, n), 0);
             for (int i = 0; i < n; i++) if ((fds[i].Revents & Native.POLLNVAL) == 0) open++;
         }
         return open;
@@ -312,11 +310,11 @@ static unsafe class Tcpserver
 
     static void Signals(int selfpipe)
     {
-        byte* buf = stackalloc byte[64];
+        Span<byte> buf = stackalloc byte[64];
         bool child = false;
         for (;;)
         {
-            nint r = Native.read(selfpipe, buf, 64);
+            int r = Sys.Read(selfpipe, buf);
             if (r <= 0) break;
             for (int i = 0; i < r; i++)
             {
@@ -327,7 +325,7 @@ static unsafe class Tcpserver
         if (!child) return;
         int status, pid;
         Span<byte> pidText = stackalloc byte[20], statusText = stackalloc byte[20];
-        while ((pid = Native.waitpid(-1, &status, Native.WNOHANG)) > 0)
+        while ((pid = Exec.WaitNoHang(out status)) > 0)
         {
             Launched(pid);
             if (verbosity >= 2)
@@ -477,7 +475,7 @@ static unsafe class Tcpserver
         if (deny) pid = Native.tk_spawn_exit(100);
         else
         {
-            pid = Exec.SpawnStart(programArgv.Argv, env.Envp, [Exec.FdDup2, conn.Fd, 0, Exec.FdDup2, conn.Fd, 1], ChildDefaults, out var launch);
+            pid = Exec.SpawnStart(programArgv, env, [FdAction.Dup2(conn.Fd, 0), FdAction.Dup2(conn.Fd, 1)], ChildDefaults, out var launch);
             if (pid >= 0) launching.Add(launch);
         }
         Native.close(conn.Fd);

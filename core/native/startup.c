@@ -282,15 +282,21 @@ int tk_exec(const char *file, char *const argv[], char *const envp[], const char
   return err;
 }
 
-/* Descriptor actions applied in the child, in order (like posix_spawn's file actions). */
+/* Descriptor actions applied in the child, in order (like posix_spawn's file actions); the
+   layout of core/FdAction.cs. */
 enum { TK_FD_DUP2 = 1, TK_FD_CLOSE = 2, TK_FD_DUP = 3 };
+struct tk_fd_action {
+  int op;                   /* DUP2 fd->target, CLOSE fd, DUP fd (lowest free) target times */
+  int fd;
+  int target;
+};
 
 struct tk_spawn {
   const char *file;         /* program; searched in `path` unless it contains '/' */
   char *const *argv;
   char *const *envp;
   const char *path;         /* PATH for the search (0: /bin:/usr/bin) */
-  const int *fd_actions;    /* triples (op, a, b): DUP2 a->b, CLOSE a, DUP a (lowest free) b times */
+  const struct tk_fd_action *fd_actions;
   int fd_action_count;
   const char *dir;          /* chdir in the child, or 0 */
   int new_session;          /* setsid() in the child */
@@ -341,16 +347,16 @@ static int child_main(void *arg)
     sys4(SYS_rt_sigaction, i, (long)&sa, 0, 8);
   }
   for (i = 0; i < s->fd_action_count; ++i) {
-    const int *a = s->fd_actions + 3 * i;
+    const struct tk_fd_action *a = s->fd_actions + i;
     r = 0;
-    switch (a[0]) {
+    switch (a->op) {
       case TK_FD_DUP2:
-        if (a[1] == a[2]) sys3(SYS_fcntl, a[1], F_SETFD, 0);
-        else r = sys3(SYS_dup2, a[1], a[2], 0);
+        if (a->fd == a->target) sys3(SYS_fcntl, a->fd, F_SETFD, 0);
+        else r = sys3(SYS_dup2, a->fd, a->target, 0);
         break;
-      case TK_FD_CLOSE: sys3(SYS_close, a[1], 0, 0); break;
+      case TK_FD_CLOSE: sys3(SYS_close, a->fd, 0, 0); break;
       case TK_FD_DUP:
-        for (j = 0; j < a[2] && r >= 0; ++j) r = sys3(SYS_dup, a[1], 0, 0);
+        for (j = 0; j < a->target && r >= 0; ++j) r = sys3(SYS_dup, a->fd, 0, 0);
         break;
     }
     if (r < 0) child_report(b, (int)-r);
@@ -399,7 +405,7 @@ static int spawn(const struct tk_spawn *s, int wait, struct spawn_block **block)
 {
   size_t argc, envc, size, flen = strlen(s->file) + 1;
   size_t plen = s->path ? strlen(s->path) + 1 : 0, dlen = s->dir ? strlen(s->dir) + 1 : 0;
-  size_t alen = (size_t)s->fd_action_count * 3 * sizeof(int);
+  size_t alen = (size_t)s->fd_action_count * sizeof *s->fd_actions;
   struct spawn_block *b;
   sigset_t all, old;
   int err;
@@ -420,7 +426,7 @@ static int spawn(const struct tk_spawn *s, int wait, struct spawn_block **block)
   b->s.file = copy_bytes(&at, s->file, flen);
   b->s.path = s->path ? copy_bytes(&at, s->path, plen) : 0;
   b->s.dir = s->dir ? copy_bytes(&at, s->dir, dlen) : 0;
-  b->s.fd_actions = alen ? (const int *)copy_bytes(&at, s->fd_actions, alen) : 0;
+  b->s.fd_actions = alen ? (const struct tk_fd_action *)copy_bytes(&at, s->fd_actions, alen) : 0;
 
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
