@@ -73,13 +73,6 @@ public static unsafe class Exec
         }
     }
 
-    /// <summary>The actions as flat (kind, fd, target) int triples, FdAction's layout: the form
-    /// core/Relay.cs still passes.</summary>
-    public static int Spawn(byte[][] argv, List<byte[]> env, ReadOnlySpan<int> fdTriples, out int execError) =>
-        Spawn(argv, env, MemoryMarshal.Cast<int, FdAction>(fdTriples), out execError);
-
-    public const int FdDup2 = (int)FdActionKind.Dup2;
-
     /// <summary>A child started by SpawnStart that may still be loading its program.</summary>
     public struct Launch
     {

@@ -19,7 +19,7 @@ public static class Relay
         // An inherited ignored CHLD would leave no status to wait for (the program still
         // starts with the signal state this one was started with).
         Native.tk_signal_set(Native.SIGCHLD, 0);
-        int pid = Exec.Spawn(argv, null, [Exec.FdDup2, childIn, 0, Exec.FdDup2, childOut, 1], out int execError);
+        int pid = Exec.Spawn(argv, null, [FdAction.Dup2(childIn, 0), FdAction.Dup2(childOut, 1)], out int execError);
         if (pid < 0) Errors.DieSys(111, -pid, fatal, "unable to fork: "u8);
         if (execError != 0) Errors.DieSys(111, execError, fatal, "unable to run "u8, argv[0], ": "u8);
         Native.close(childIn);

@@ -9,12 +9,9 @@ public static unsafe class Sys
     /// <summary>read(2): bytes read, 0 at end of file, -1 on error.</summary>
     public static int Read(int fd, Span<byte> buf)
     {
-        fixed (byte* p = buf)
-            for (;;)
-            {
-                nint r = Native.read(fd, p, buf.Length);
-                if (r != -1 || Native.Errno != Native.EINTR) return (int)r;
-            }
+        int r;
+        while ((r = ReadInterruptible(fd, buf)) == -1 && Native.Errno == Native.EINTR) { }
+        return r;
     }
 
     /// <summary>One read(2), not retried: -1 with EINTR when a caught signal interrupted it (for
