@@ -57,10 +57,12 @@ public class DifferentialFuzzTests
 
 /// <summary>One program run in a case: Program is a command name (Debian's /usr/bin/NAME against
 /// our command/NAME) or an absolute path (the same tool for both); stdin is the parts, each
-/// repeated, in order.</summary>
+/// repeated, in order, or the file From of the case directory.</summary>
 public sealed record Step(string Program, string[] Args, Dictionary<string, string> Env = null,
-    List<(byte[] text, int times)> Stdin = null)
+    List<(byte[] text, int times)> Stdin = null, string From = null)
 {
+    public string Redirect => From == null ? "../stdin" : From;
+
     public byte[] Input() => Stdin == null ? [] : Stdin.SelectMany(p => Enumerable.Repeat(p.text, p.times).SelectMany(b => b)).ToArray();
 }
 
@@ -149,7 +151,8 @@ public sealed class FuzzCase
         System.IO.File.WriteAllBytes(Path.Combine(dir, "..", "stdin"), step.Input());
         var env = new Dictionary<string, string>(BaseEnv);
         foreach (var kv in step.Env ?? new()) env[kv.Key] = kv.Value;
-        return Run("/bin/sh", ["-c", "exec \"$0\" \"$@\" < ../stdin", exe, .. step.Args], cwd: dir, env: env,
+        // The shell is $0 so that its own complaints (a missing stdin file) name neither program.
+        return Run("/bin/sh", ["-c", $"p=$1; shift; exec \"$p\" \"$@\" < {step.Redirect}", "sh", exe, .. step.Args], cwd: dir, env: env,
             clearEnv: true, timeoutMs: 60000);
     }
 
@@ -177,7 +180,7 @@ public sealed class FuzzCase
             foreach (var kv in BaseEnv.Concat(step.Env ?? new())) sb.Append(' ').Append(Q($"{kv.Key}={kv.Value}"));
             sb.Append(' ').Append(step.Program.StartsWith('/') ? Q(step.Program) : $"\"$impl/{step.Program}\"");
             foreach (var a in step.Args) sb.Append(' ').Append(Q(a));
-            sb.Append(" < ../stdin; echo \"exit $?\"\n");
+            sb.Append($" < {Q(step.Redirect)}; echo \"exit $?\"\n");
         }
         if (Files != null)
             sb.Append("  find . | sort | while read -r f; do ls -ld \"$f\"; [ -f \"$f\" ] && od -c \"$f\" | head -20; done\n");

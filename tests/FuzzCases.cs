@@ -110,11 +110,7 @@ public static class FuzzCdb
         }
         if (r.Next(10) == 0) c.File("rules.cdb", r.Bytes(r.Next(3000), "\0\u0001abc\u00ff"));
         c.Steps.Add(new Step("tcprules", ["rules.cdb", "rules.tmp"], Stdin: [(B(rules.ToString()), 1)]));
-        if (r.Next(6) == 0)
-            c.Steps.Add(r.Next(2) == 0
-                ? new Step("/usr/bin/truncate", ["-s", r.Next(2100).ToString(), "rules.cdb"])
-                : new Step("/bin/dd", ["of=rules.cdb", "bs=1", $"seek={r.Next(2100)}", "conv=notrunc", "status=none"],
-                    Stdin: [(r.Bytes(1 + r.Next(8), "\0\u0001\u00ff\u007f"), 1)]));
+        if (r.Next(3) == 0) c.Steps.Add(Damage(r, "rules.cdb"));
         for (int q = 1 + r.Next(4); q > 0; q--)
         {
             var env = new Dictionary<string, string>();
@@ -134,6 +130,13 @@ public static class FuzzCdb
         }
         return c;
     }
+
+    /// <summary>A step that truncates the cdb or overwrites a few bytes of it, mostly in the
+    /// header and the first records (positions there lead the reader anywhere).</summary>
+    static Step Damage(Random r, string cdb) => r.Next(2) == 0
+        ? new Step("/usr/bin/truncate", ["-s", r.Next(2100).ToString(), cdb])
+        : new Step("/bin/dd", [$"of={cdb}", "bs=1", $"seek={r.Next(2100)}", "conv=notrunc", "status=none"],
+            Stdin: [(r.Bytes(1 + r.Next(8), "\0\u0001\u00ff\u007f\u0008"), 1)]);
 
     /// <summary>The addresses, host names and user names a rule names, completed into what a
     /// client could have (an address prefix gets random last octets).</summary>
@@ -159,7 +162,9 @@ public static class FuzzCdb
     const string KeyBytes = "ab+,:->\n\0\u00ff";
 
     /// <summary>cdbmake input: records of random keys and data (separators and newlines
-    /// included), duplicate keys, and in about half the cases one malformation.</summary>
+    /// included), duplicate keys, and in about half the cases one malformation; then the cdb
+    /// read back by cdbdump or cdbget (keys without NUL, which an argument cannot hold, and not
+    /// starting with '-', which freecdb's cdbget takes for an option: documented).</summary>
     public static FuzzCase MakeCase(Random r)
     {
         var c = new FuzzCase { Files = d => FuzzCase.Listing(d, @"\.tmp$"), Normal = FreecdbMessages };
@@ -183,6 +188,17 @@ public static class FuzzCdb
         }
         if (r.Next(5) == 0) c.File("c.cdb", B("an old cdb"));
         c.Steps.Add(new Step("cdbmake", ["c.cdb", "c.tmp"], Stdin: [(records.SelectMany(b => b).Concat(end).ToArray(), 1)]));
+        // Then the cdb read back: dumped whole, or (damaged in one case of two) looked up.
+        if (r.Next(2) == 0) c.Steps.Add(new Step("cdbdump", [], From: "c.cdb"));
+        else
+        {
+            if (r.Next(2) == 0) c.Steps.Add(Damage(r, "c.cdb"));
+            for (int q = 1 + r.Next(3); q > 0; q--)
+            {
+                var key = Encoding.Latin1.GetString(r.Next(4) == 0 ? r.Bytes(r.Next(6), KeyBytes) : r.Pick(keys)).Replace("\0", "");
+                if (key.Length > 0 && key[0] != '-') c.Steps.Add(new Step("cdbget", [key, .. r.Next(4) == 0 ? [r.Next(4).ToString()] : Array.Empty<string>()], From: "c.cdb"));
+            }
+        }
         return c;
     }
 
