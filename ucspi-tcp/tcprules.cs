@@ -4,7 +4,10 @@
 // "#" lines, blank lines and lines without ":" are ignored; ranges like 1.2.3.37-53 expand
 // to one key per number. An IPv6 address is accepted where djb's reading (address = text
 // before the first ":") would not parse: the address then ends at the first ":" followed
-// by "allow" or "deny" (see docs/tcprules.md).
+// by "allow" or "deny" (see docs/tcprules.md). Beyond 0.88, an address with "/" (and
+// without "=" and "@") is a CIDR block: its keys come from core/Cidr.cs, each rule's data led
+// by the entry "#LINE BLOCK", which tcprulescheck shows and tcpserver ignores.
+using System.Collections.Generic;
 using Toolkit;
 
 static class Tcprules
@@ -12,6 +15,7 @@ static class Tcprules
     static ReadOnlySpan<byte> Fatal => "tcprules: fatal: "u8;
     static byte[] cdbPath, tmpPath;
     static CdbMake make;
+    static ulong lineNumber;
 
     internal static int Main()
     {
@@ -30,6 +34,7 @@ static class Tcprules
         {
             more = ReadLine(input, line);
             if (line.Length == 0) break;
+            lineNumber++;
             var x = line.Span;
             if (x[0] == '#') continue;
             while (x.Length > 0 && (x[^1] == '\n' || x[^1] == ' ' || x[^1] == '\t')) x = x.Slice(0, x.Length - 1);
@@ -110,6 +115,11 @@ static class Tcprules
     static void AddressData(ReadOnlySpan<byte> line, int colon, ReadOnlySpan<byte> data)
     {
         var address = line.Slice(0, colon);
+        if (address.IndexOf((byte)'=') < 0 && address.IndexOf((byte)'@') < 0 && address.IndexOf((byte)'/') >= 0)
+        {
+            Block(line, address, data);
+            return;
+        }
         int dash = address.IndexOf((byte)'-');
         if (address.IndexOf((byte)'=') >= 0 || address.IndexOf((byte)'@') >= 0 || dash < 0)
         {
@@ -141,6 +151,27 @@ static class Tcprules
         return n;
     }
 
+    /// <summary>Adds the rule for each key of a CIDR block, its data led by "#LINE BLOCK".</summary>
+    static void Block(ReadOnlySpan<byte> line, ReadOnlySpan<byte> block, ReadOnlySpan<byte> data)
+    {
+        var keys = new List<byte[]>();
+        switch (Cidr.Keys(block, keys))
+        {
+            case CidrError.Address: DieBlock(line, "bad address in CIDR block: "u8); break;
+            case CidrError.Length: DieBlock(line, "bad prefix length in CIDR block: "u8); break;
+            case CidrError.HostBits: DieBlock(line, "CIDR block has bits set below its prefix length: "u8); break;
+            case CidrError.ZeroGroup: DieBlock(line, "IPv6 block with zero groups that tcpserver writes as \"::\": "u8); break;
+        }
+        var entry = new Bytes();
+        entry.Add((byte)'#');
+        entry.Add(Numbers.Text(lineNumber));
+        entry.Add((byte)' ');
+        entry.Add(block);
+        entry.Add((byte)0);
+        entry.Add(data);
+        foreach (var key in keys) Add(key, entry.Span);
+    }
+
     static void Add(ReadOnlySpan<byte> key, ReadOnlySpan<byte> data)
     {
         if (!make.Add(key, data)) DieWrite(make.Errno);
@@ -148,10 +179,15 @@ static class Tcprules
 
     static void DieWrite(int errno) => Errors.DieSys(111, errno, Fatal, "unable to write to "u8, tmpPath, ": "u8);
 
+    static void DieBad(ReadOnlySpan<byte> line) => Errors.Die(100, Fatal, "unable to parse this line: "u8, UpToNul(line));
+
+    static void DieBlock(ReadOnlySpan<byte> line, ReadOnlySpan<byte> why) =>
+        Errors.Die(100, Fatal, "unable to parse line "u8, Numbers.Text(lineNumber), ": "u8, why, UpToNul(line));
+
     /// <summary>The line as C prints it: up to its first NUL byte.</summary>
-    static void DieBad(ReadOnlySpan<byte> line)
+    static ReadOnlySpan<byte> UpToNul(ReadOnlySpan<byte> line)
     {
         int nul = line.IndexOf((byte)0);
-        Errors.Die(100, Fatal, "unable to parse this line: "u8, nul < 0 ? line : line.Slice(0, nul));
+        return nul < 0 ? line : line.Slice(0, nul);
     }
 }

@@ -1,6 +1,8 @@
 // tcprulescheck RULES.cdb: show which rule tcpserver would apply to a connection described by
 // $TCPREMOTEIP (default 0.0.0.0), $TCPREMOTEHOST and $TCPREMOTEINFO: "rule KEY:", a line per
 // variable set, then "deny connection" or "allow connection"; "default:" if no rule matches.
+// A rule from a CIDR block (data led by tcprules' "#LINE BLOCK") shows as "rule BLOCK (line
+// LINE, key KEY):".
 using Toolkit;
 
 static class Tcprulescheck
@@ -19,11 +21,21 @@ static class Tcprulescheck
         if (rule == null) output.Put("default:\nallow connection\n"u8);
         else
         {
+            var entries = rule.Entries();
             output.Put("rule "u8);
-            output.Put(rule.Key);
+            if (entries.Count > 0 && Provenance(entries[0], out var line, out var block))
+            {
+                output.Put(block);
+                output.Put(" (line "u8);
+                output.Put(line);
+                output.Put(", key "u8);
+                output.Put(rule.Key);
+                output.Put(")"u8);
+            }
+            else output.Put(rule.Key);
             output.Put(":\n"u8);
             bool deny = false;
-            foreach (var entry in rule.Entries())
+            foreach (var entry in entries)
             {
                 if (entry.Length == 0) continue;
                 if (entry[0] == 'D') { deny = true; break; }
@@ -36,5 +48,18 @@ static class Tcprulescheck
         }
         output.Flush(); // as in djb's: a write error is not reported
         return 0;
+    }
+
+    /// <summary>Whether entry is tcprules' "#LINE BLOCK" (digits, a space, the block).</summary>
+    static bool Provenance(byte[] entry, out ReadOnlySpan<byte> line, out ReadOnlySpan<byte> block)
+    {
+        line = block = default;
+        if (entry.Length == 0 || entry[0] != '#') return false;
+        var rest = entry.AsSpan(1);
+        int digits = Numbers.ScanULong(rest, out _);
+        if (digits == 0 || rest.Length < digits + 2 || rest[digits] != ' ') return false;
+        line = rest.Slice(0, digits);
+        block = rest.Slice(digits + 1);
+        return true;
     }
 }
