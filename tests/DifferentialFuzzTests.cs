@@ -1,9 +1,9 @@
-// Seeded differential fuzzing: random cases for multilog, tcprules with tcprulescheck,
-// cdbmake, tai64nlocal, envdir and svstat, each run by Debian's program and by ours and
-// compared on exit code, output and the files left. FUZZ_CASES (cases per area) and FUZZ_SEED
-// choose the campaign: small defaults for the suite, `make fuzz CASES=5000 SEED=7` for a long
-// one; FUZZ_FIRST skips to a case, FUZZ_SHOW sets how many failures are shown. A failing case
-// is printed as a shell snippet that reproduces it.
+// Seeded differential fuzzing: random cases for multilog, tcprules with tcprulescheck (and
+// tcprulescheck on our cdbs of CIDR blocks), cdbmake, tai64nlocal, envdir and svstat, each run
+// by Debian's program and by ours and compared on exit code, output and the files left.
+// FUZZ_CASES (cases per area) and FUZZ_SEED choose the campaign: small defaults for the suite,
+// `make fuzz CASES=5000 SEED=7` for a long one; FUZZ_FIRST skips to a case, FUZZ_SHOW sets how
+// many failures are shown. A failing case is printed as a shell snippet that reproduces it.
 #pragma warning disable CA1416 // Linux only: file modes
 using System.Collections.Generic;
 using System.IO;
@@ -29,6 +29,7 @@ public class DifferentialFuzzTests
 
     [Fact] public void Multilog() => Campaign("multilog", FuzzMultilog.Case);
     [Fact] public void TcprulesAndTcprulescheck() => Campaign("tcprules", FuzzCdb.RulesCase);
+    [Fact] public void TcprulesCidrBlocks() => Campaign("tcprules-cidr", FuzzCdb.RulesCidrCase);
     [Fact] public void Cdbmake() => Campaign("cdbmake", FuzzCdb.MakeCase);
     [Fact] public void Tai64nlocal() => Campaign("tai64nlocal", FuzzChainload.Tai64nlocalCase);
     [Fact] public void Envdir() => Campaign("envdir", FuzzChainload.EnvdirCase);

@@ -131,6 +131,66 @@ public static class FuzzCdb
         return c;
     }
 
+    /// <summary>Rules with CIDR blocks among them (IPv4 ones, which djb's lookup reaches; now and
+    /// then an IPv6, a literal or a malformed one), compiled by our tcprules for both (Debian's
+    /// stores a block as a key no address matches); then Debian's tcprulescheck and ours on that
+    /// cdb, with clients mostly inside the blocks. The line ours names for a block's rule is
+    /// normalised to Debian's "rule KEY:".</summary>
+    public static FuzzCase RulesCidrCase(Random r)
+    {
+        var c = new FuzzCase
+        {
+            Files = d => FuzzCase.Listing(d, @"\.tmp$"),
+            Normal = s => Regex.Replace(s, @"(?m)^rule .* \(line \d+, key (.*)\):$", "rule $1:"),
+        };
+        var rules = new StringBuilder();
+        var blocks = new List<(byte[] ip, int bits)>();
+        var ips = new List<string> { "1.2.3.4" };
+        for (int n = 1 + r.Next(r.Next(2) == 0 ? 6 : 40); n > 0; n--)
+        {
+            if (r.Next(4) == 0) { rules.Append(TcprulesTests.RandomRule(r)).Append('\n'); continue; }
+            int bits = r.Next(33);
+            var ip = new byte[4];
+            r.NextBytes(ip);
+            if (blocks.Count > 0 && r.Next(3) == 0) ip = Inside(r, blocks[r.Next(blocks.Count)]);
+            for (int i = bits; i < 32; i++) ip[i / 8] &= (byte)~(0x80 >> (i % 8));
+            blocks.Add((ip, bits));
+            var address = r.Next(25) switch
+            {
+                0 => r.Pick("2001:db8::/32", "2001:db8:1:2:3:4:5:6/127", "::ffff:10.0.0.0/104", "fe80::/10"),
+                1 => r.Pick("joe@10.0.0.0/8", "=a/b.example", "10.0.0.1/8", "1.2.3.4/33", "2001:db8::/64", "x/y", "1.2.3/24"),
+                _ => $"{string.Join('.', ip)}/{bits}",
+            };
+            rules.Append(address).Append(r.Next(2) == 0 ? ":deny" : $":allow,N=\"{n}\"").Append('\n');
+            if (r.Next(3) == 0) rules.Append("# comment\n");
+        }
+        c.Steps.Add(new Step(Ours("tcprules"), ["rules.cdb", "rules.tmp"], Stdin: [(B(rules.ToString()), 1)]));
+        for (int q = 1 + r.Next(6); q > 0; q--)
+        {
+            var env = new Dictionary<string, string>
+            {
+                ["TCPREMOTEIP"] = blocks.Count > 0 && r.Next(5) != 0 ? string.Join('.', Inside(r, r.Pick(blocks.ToArray()))) : r.Pick(ips.ToArray()),
+            };
+            if (r.Next(3) == 0) env["TCPREMOTEHOST"] = r.Pick("a.example.com", "x");
+            if (r.Next(4) == 0) env["TCPREMOTEINFO"] = "joe";
+            c.Steps.Add(new Step("tcprulescheck", ["rules.cdb"], env));
+        }
+        return c;
+    }
+
+    /// <summary>A random address of the IPv4 block.</summary>
+    static byte[] Inside(Random r, (byte[] ip, int bits) block)
+    {
+        var ip = new byte[4];
+        r.NextBytes(ip);
+        for (int i = 0; i < block.bits; i++)
+        {
+            int mask = 0x80 >> (i % 8);
+            ip[i / 8] = (byte)((ip[i / 8] & ~mask) | (block.ip[i / 8] & mask));
+        }
+        return ip;
+    }
+
     /// <summary>A step that truncates the cdb or overwrites a few bytes of it, mostly in the
     /// header and the first records (positions there lead the reader anywhere).</summary>
     static Step Damage(Random r, string cdb) => r.Next(2) == 0
