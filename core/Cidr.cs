@@ -10,24 +10,27 @@ public enum CidrError { None, Address, Length, HostBits, ZeroGroup }
 
 public static class Cidr
 {
-    const int Ipv4Bits = 32, Ipv6Bits = 128;
-    const int OctetBits = 8, GroupBits = 16, MappedBits = 96;
+    const int OctetBits = 8, GroupBits = 16, Ipv4Octets = 4, Ipv6Groups = 8, MappedBits = 96;
+    const int LengthDigits = 3;
+    /// <summary>The colons of a whole IPv6 address whose "::" stands for one group.</summary>
+    const int OneGroupRunColons = 8;
 
     /// <summary>The keys of block ("a.b.c.d/N" or an IPv6 address "/N") added to keys in
     /// ascending order, or why it is malformed: a bad address or length, bits set below the
-    /// length, or an IPv6 prefix key that would hold a zero group.</summary>
+    /// length, or an IPv6 block whose zero groups tcpserver writes in a way no key can match
+    /// exactly (Keys6).</summary>
     public static CidrError Keys(ReadOnlySpan<byte> block, List<byte[]> keys)
     {
         int slash = block.LastIndexOf((byte)'/');
         if (slash < 0) return CidrError.Address;
         var digits = block.Slice(slash + 1);
-        if (digits.Length == 0 || digits.Length > 3 || Numbers.ScanULong(digits, out ulong length) != digits.Length)
+        if (digits.Length == 0 || digits.Length > LengthDigits || Numbers.ScanULong(digits, out ulong length) != digits.Length)
             return CidrError.Length;
         var text = block.Slice(0, slash);
         byte[] ip;
         if (text.IndexOf((byte)':') < 0)
         {
-            ip = new byte[4];
+            ip = new byte[Ipv4Octets];
             if (text.Length == 0 || Ip.Scan4(text, ip) != text.Length) return CidrError.Address;
         }
         else if (!Ip.Scan6(text, out ip)) return CidrError.Address;
@@ -35,8 +38,8 @@ public static class Cidr
         if (bits > ip.Length * OctetBits) return CidrError.Length;
         if (!HostBitsClear(ip, bits)) return CidrError.HostBits;
         // tcpserver looks an IPv4-mapped client up by its IPv4 text
-        if (ip.Length == 16 && bits >= MappedBits && Ip.IsMapped(ip)) { ip = ip[12..]; bits -= MappedBits; }
-        return ip.Length == 4 ? Keys4(ip, bits, keys) : Keys6(ip, bits, keys);
+        if (ip.Length != Ipv4Octets && bits >= MappedBits && Ip.IsMapped(ip)) { ip = Ip.Unmapped(ip); bits -= MappedBits; }
+        return ip.Length == Ipv4Octets ? Keys4(ip, bits, keys) : Keys6(ip, bits, keys);
     }
 
     static bool HostBitsClear(ReadOnlySpan<byte> ip, int bits)
@@ -59,7 +62,7 @@ public static class Cidr
             for (int i = 0; i < octets; i++)
             {
                 n += Numbers.Format(key.Slice(n), i == octets - 1 ? (ulong)(ip[i] + v) : ip[i]);
-                if (i < 3) key[n++] = (byte)'.';
+                if (i < Ipv4Octets - 1) key[n++] = (byte)'.';
             }
             keys.Add(key.Slice(0, n).ToArray());
         }
@@ -76,7 +79,7 @@ public static class Cidr
         int groups = Math.Max(1, (bits + GroupBits - 1) / GroupBits);
         int count = 1 << (groups * GroupBits - bits);
         int last = Group(ip, groups - 1);
-        if (groups < 8)
+        if (groups < Ipv6Groups)
             for (int g = 0; g < groups; g++) if (Group(ip, g) == 0) return CidrError.ZeroGroup;
         var address = (byte[])ip.Clone();
         Span<byte> key = stackalloc byte[Ip.TextMax];
@@ -84,10 +87,10 @@ public static class Cidr
         {
             address[2 * groups - 2] = (byte)((last + v) >> 8);
             address[2 * groups - 1] = (byte)(last + v);
-            if (groups == 8)
+            if (groups == Ipv6Groups)
             {
                 var theirs = Ip.FormatUcspi6(address);
-                if (theirs[^1] == ':' && theirs.AsSpan().Count((byte)':') < 8) return CidrError.ZeroGroup;
+                if (theirs[^1] == ':' && theirs.AsSpan().Count((byte)':') < OneGroupRunColons) return CidrError.ZeroGroup;
                 keys.Add(theirs);
                 var ours = Ip.Format(address);
                 if (!ours.AsSpan().SequenceEqual(theirs)) keys.Add(ours);
