@@ -12,6 +12,7 @@ public static class Cidr
 {
     const int OctetBits = 8, GroupBits = 16, Ipv4Octets = 4, Ipv6Groups = 8, MappedBits = 96;
     const int LengthDigits = 3;
+    static ReadOnlySpan<byte> MappedText => "::ffff:"u8;
     /// <summary>The colons of a whole IPv6 address whose "::" stands for one group.</summary>
     const int OneGroupRunColons = 8;
 
@@ -37,9 +38,13 @@ public static class Cidr
         int bits = (int)length;
         if (bits > ip.Length * OctetBits) return CidrError.Length;
         if (!HostBitsClear(ip, bits)) return CidrError.HostBits;
-        // tcpserver looks an IPv4-mapped client up by its IPv4 text
-        if (ip.Length != Ipv4Octets && bits >= MappedBits && Ip.IsMapped(ip)) { ip = Ip.Unmapped(ip); bits -= MappedBits; }
-        return ip.Length == Ipv4Octets ? Keys4(ip, bits, keys) : Keys6(ip, bits, keys);
+        if (ip.Length == Ipv4Octets) return Keys4(ip, bits, keys);
+        if (bits < MappedBits || !Ip.IsMapped(ip)) return Keys6(ip, bits, keys);
+        // tcpserver looks an IPv4-mapped client up by its IPv4 text, with -6 by ::ffff:a.b.c.d
+        int first = keys.Count;
+        Keys4(Ip.Unmapped(ip), bits - MappedBits, keys);
+        for (int i = first, end = keys.Count; i < end; i++) keys.Add([.. MappedText, .. keys[i]]);
+        return CidrError.None;
     }
 
     static bool HostBitsClear(ReadOnlySpan<byte> ip, int bits)

@@ -52,12 +52,14 @@ public class TcprulesCidrTests
     [InlineData("1.2.3.4/31", "1.2.3.4-5")]
     [InlineData("128.0.0.0/1", "128-255.")]
     [InlineData("0.0.0.0/0", "0-255.")]
-    [InlineData("::ffff:10.0.0.0/104", "10.")]
-    [InlineData("::FFFF:192.168.1.64/123", "192.168.1.64-95")]
-    public void IPv4BlockIsDjbsRange(string block, string range)
+    // an IPv4-mapped block: the IPv4 keys, then the same for tcpserver -6 (::ffff:a.b.c.d)
+    [InlineData("::ffff:10.0.0.0/104", "10.", "::ffff:10.")]
+    [InlineData("::FFFF:192.168.1.64/123", "192.168.1.64-95", "::ffff:192.168.1.64-95")]
+    public void IPv4BlockIsDjbsRange(string block, string range, string mapped = null)
     {
         var ours = Compiled(Ours("tcprules"), $"# line 1\n{block}:allow,VAR=\"x\"\n");
-        var theirs = Compiled(Theirs("tcprules"), $"# line 1\n{range}:allow,VAR=\"x\"\n");
+        // the IPv6 build's tcprules reads "::ffff:..." addresses, and ranges in them
+        var theirs = Compiled(mapped == null ? Theirs("tcprules") : TheirsIpv6("tcprules"), $"# line 1\n{range}:allow,VAR=\"x\"\n" + (mapped == null ? "" : $"{mapped}:allow\n"));
         Assert.Equal(theirs.Select(t => t.key), ours.Select(o => o.key));
         Assert.All(ours, o => Assert.Equal($"#2 {block}\0+VAR=x\0", o.data));
     }
@@ -292,6 +294,24 @@ public class TcprulesCidrTests
             }
         }
         Assert.True(checks >= files * 30, checks.ToString());
+    }
+
+    /// <summary>An IPv4-mapped block reaches clients written either way (tcpserver -6 writes them
+    /// ::ffff:a.b.c.d), for the IPv6 build's tcprulescheck as for ours.</summary>
+    [Fact]
+    public void MappedBlockForTcpserverMinus6()
+    {
+        using var d = new TempDir();
+        var (r, _) = TcprulesTests.Compile(Ours("tcprules"), d.Path, B("::ffff:10.0.0.0/104:deny\n::ffff:192.168.1.64/123:allow,A=\"b\"\n"));
+        Assert.Equal(0, r.Exit);
+        foreach (var (ip, key, body) in new[] { ("10.1.2.3", "10.", "deny connection\n"), ("::ffff:10.1.2.3", "::ffff:10.", "deny connection\n"),
+                     ("::ffff:192.168.1.70", "::ffff:192.168.1.70", "set environment variable A=b\nallow connection\n"), ("::ffff:192.168.1.96", null, "allow connection\n") })
+        {
+            var env = TcprulesTests.Env(ip, null, null);
+            Assert.Equal((key == null ? "default:\n" : $"rule {key}:\n") + body, Run(TheirsIpv6("tcprulescheck"), ["rules.cdb"], cwd: d.Path, env: env).Out);
+            var block = ip.Contains("192") ? "::ffff:192.168.1.64/123 (line 2" : "::ffff:10.0.0.0/104 (line 1";
+            Assert.Equal((key == null ? "default:\n" : $"rule {block}, key {key}):\n") + body, Run(Ours("tcprulescheck"), ["rules.cdb"], cwd: d.Path, env: env).Out);
+        }
     }
 
     /// <summary>Debian's tcpserver and ours on our cdb, clients on several loopback addresses.</summary>
