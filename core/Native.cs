@@ -163,6 +163,8 @@ public static unsafe class Native
         [FieldOffset(16)] public ulong Nlink;
         [FieldOffset(24)] public uint Mode;
         [FieldOffset(48)] public long Size;
+        /// <summary>st_mtim's seconds: the time of the last write.</summary>
+        [FieldOffset(88)] public long Mtime;
         public readonly bool IsDirectory => (Mode & S_IFMT) == S_IFDIR;
     }
 
