@@ -1,6 +1,6 @@
 // multilog's finished files: current, previous or processed becomes @TAI64N.s (or .u), as
 // 0.76 makes them, and the oldest go so that fewer than N remain. Beyond 0.76: z gzips each
-// into @TAI64N.s.gz (.u.gz) in-process (multilog.gzip.cs), and SN removes the oldest until
+// into @TAI64N.s.gz (.u.gz) in-process (core/Gzip.cs), and SN removes the oldest until
 // the finished files take at most N bytes together; both count the compressed files.
 using Toolkit;
 
@@ -84,6 +84,7 @@ sealed partial class LogDir
             Native.close(fdOut);
             if (result == Gzip.Result.Done) break;
             if (result == Gzip.Result.ReadFailed) Pause(err, "unable to read "u8, name, "/"u8, file, ", pausing: "u8);
+            else if (result == Gzip.Result.NoMemory) Pause(err, "unable to compress "u8, name, "/"u8, file, ", pausing: "u8);
             else Pause(err, "unable to write to "u8, name, "/"u8, Compressing, ", pausing: "u8);
         }
         LinkToStamp(Compressing, code, true);

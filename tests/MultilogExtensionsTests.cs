@@ -17,8 +17,6 @@ namespace Toolkit.Tests;
 
 public class MultilogExtensionsTests
 {
-    static string Read(string path) => File.ReadAllText(path, Encoding.Latin1);
-
     static string[] Finished(string dir) =>
         Directory.GetFiles(dir, "@*").OrderBy(f => f, StringComparer.Ordinal).ToArray();
 
@@ -35,6 +33,8 @@ public class MultilogExtensionsTests
     static List<string> Lines(string dir) =>
         Finished(dir).Select(Text).Append(Read(Path.Combine(dir, "current")))
             .SelectMany(s => s.Split('\n').SkipLast(1)).ToList();
+
+    static string Joined(string[] lines) => string.Concat(lines.Select(l => l + "\n"));
 
     static string[] NumberedLines(int count, int width = 40) =>
         Encoding.ASCII.GetString(Numbered(count, width)).Split('\n').SkipLast(1).ToArray();
@@ -144,7 +144,7 @@ public class MultilogExtensionsTests
         using var t = new TempDir();
         using var m = new Live(t.Path, "s4096", "R2", "./d");
         var input = NumberedLines(150);
-        m.Write(string.Join("", input.Select(l => l + "\n")));
+        m.Write(Joined(input));
         Assert.True(WaitFor(() => FinishedCount(t, 2), 20000), "no rotation by size then by age");
         Assert.True(new FileInfo(Finished(t["d"])[0]).Length > 2000);
         Assert.Equal(0, m.Finish());
@@ -341,7 +341,7 @@ public class MultilogExtensionsTests
         using var t = new TempDir();
         using var m = new Live(t.Path, "!if [ -e died ]; then cat; else touch died; kill -KILL $$; fi", "z", "./d");
         var input = NumberedLines(50);
-        m.Write(string.Join("", input.Select(l => l + "\n")));
+        m.Write(Joined(input));
         Assert.True(WaitFor(() => File.Exists(t["d/current"]) && new FileInfo(t["d/current"]).Length == 50 * 40));
         Assert.Equal(0, kill(m.P.Id, SIGALRM));
         Assert.True(WaitFor(() => m.Err.Contains("processor crashed"), 20000));
