@@ -134,7 +134,6 @@ sealed partial class LogDir
 
     public void Put(ReadOnlySpan<byte> s)
     {
-        if (periodMs != 0 && AgeDeadline == long.MaxValue) AgeDeadline = Clock.Now() + periodMs;
         if (s.Length > ModelBuffer - (end - queued))
         {
             Flush();
@@ -171,6 +170,8 @@ sealed partial class LogDir
         if (data.Length - end < s.Length) Journal.Drain();
         s.CopyTo(data.AsSpan(end));
         end += s.Length;
+        // After the copy: a drain above may have rotated, and these bytes start the new current.
+        if (periodMs != 0 && AgeDeadline == long.MaxValue) AgeDeadline = Clock.Now() + periodMs;
     }
 
     /// <summary>0.76's buffer_flush: the buffered bytes go to the write function, in the
