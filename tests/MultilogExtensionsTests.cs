@@ -46,6 +46,20 @@ public class MultilogExtensionsTests
         Assert.Equal(input[^kept.Count..], kept);
     }
 
+    /// <summary>The letters are free: Debian's multilog ignores T, RN, SN and z, so a script
+    /// with them runs there as without them.</summary>
+    [Fact]
+    public void DebiansMultilogIgnoresTheNewLetters()
+    {
+        using var with = new TempDir();
+        using var without = new TempDir();
+        var a = RunFile(Theirs("multilog"), with.Path, Numbered(300), "T", "s4096", "R1", "S10", "z", "./d");
+        var b = RunFile(Theirs("multilog"), without.Path, Numbered(300), "s4096", "./d");
+        Assert.Equal(b.ToString(), a.ToString());
+        Assert.True(Finished(with["d"]).Length > 1);
+        Assert.Equal(Snapshot(without.Path), Snapshot(with.Path));
+    }
+
     // ---- T ----
 
     static readonly Regex LocalStamp = new(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}[+-]\d\d:\d\d$");
