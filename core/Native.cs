@@ -31,6 +31,26 @@ public static unsafe class Native
     [DllImport(L, SetLastError = true)] public static extern int tk_signal_set(int sig, int ignore);
     [DllImport(L)] public static extern int tk_signal_unblock(int sig);
 
+    // zlib's deflate, through the shim System.IO.Compression uses (core/Gzip.cs); the runtime
+    // links the shim and zlib into every NativeAOT executable, the linker keeps what is called.
+    const string Z = "libSystem.IO.Compression.Native";
+    [DllImport(Z)] public static extern int CompressionNative_DeflateInit2_(ZStream* stream, int level, int method, int windowBits, int memLevel, int strategy);
+    [DllImport(Z)] public static extern int CompressionNative_Deflate(ZStream* stream, int flush);
+    [DllImport(Z)] public static extern int CompressionNative_DeflateEnd(ZStream* stream);
+
+    /// <summary>The shim's PAL_ZStream: the buffers of one call; zlib's z_stream is its own.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct ZStream
+    {
+        public byte* NextIn, NextOut;
+        public byte* Msg;
+        public void* InternalState;
+        public uint AvailIn, AvailOut;
+    }
+
+    public const int Z_NO_FLUSH = 0, Z_FINISH = 4, Z_OK = 0, Z_STREAM_END = 1, Z_BUF_ERROR = -5,
+        Z_DEFLATED = 8, Z_DEFAULT_STRATEGY = 0;
+
     [StructLayout(LayoutKind.Sequential)]
     public struct SpawnRequest
     {
@@ -163,6 +183,8 @@ public static unsafe class Native
         [FieldOffset(16)] public ulong Nlink;
         [FieldOffset(24)] public uint Mode;
         [FieldOffset(48)] public long Size;
+        /// <summary>st_mtim's seconds: the time of the last write.</summary>
+        [FieldOffset(88)] public long Mtime;
         public readonly bool IsDirectory => (Mode & S_IFMT) == S_IFDIR;
     }
 

@@ -2,6 +2,9 @@
 // deselect it by pattern (+PAT, -PAT), copy it to stderr (e), to a status file (=FILE), or
 // append it to automatically rotated log directories (./DIR, /DIR; sN, nN, !PROC set their
 // size, number of files and processor). "t" first: prefix lines with a TAI64N stamp.
+// Beyond 0.76, with letters 0.76 ignores: T (a local ISO 8601 stamp, multilog.stamp.cs), RN
+// (rotate by age), SN (a cap on the archives' total size) and z (gzipped archives,
+// multilog.archive.cs); a script without them runs as 0.76's.
 //
 // The order of events is 0.76's: every =FILE is opened before any directory is set up; a
 // line's script runs to its end before the line goes into the selected directories; input
@@ -22,7 +25,8 @@ static class Multilog
     static byte[] kinds;
     static byte[][] patterns;
     static int[] files;
-    static bool stamp;
+    // The stamps that start each line, in order (multilog.stamp.cs).
+    static byte[] stamps;
 
     // The current line: its first 1000 bytes (with the stamp), and whether it is past them.
     static readonly byte[] line = new byte[1001];
@@ -70,14 +74,13 @@ static class Multilog
     /// <summary>Sets up the directories in script order and compiles the per-line script.</summary>
     static void StartDirectories(byte[][] argv, int[] statusFds)
     {
-        stamp = argv.Length > 1 && argv[1].Length > 0 && argv[1][0] == 't';
+        stamps = LineStamp.Of(argv);
         int n = argv.Length - 1;
         kinds = new byte[n];
         patterns = new byte[n][];
         files = new int[n];
         var list = new System.Collections.Generic.List<LogDir>();
-        ulong size = 99999, num = 10;
-        byte[] processor = null;
+        var settings = new DirSettings { Size = 99999, Num = 10 };
         int k = 0;
         for (int i = 1; i < argv.Length; i++)
         {
@@ -86,16 +89,25 @@ static class Multilog
             switch (a[0])
             {
                 case (byte)'s':
-                    Numbers.ScanULong(a.AsSpan(1), out size);
-                    if (size < 4096) size = 4096;
-                    if (size > 16777215) size = 16777215;
+                    Numbers.ScanULong(a.AsSpan(1), out settings.Size);
+                    if (settings.Size < 4096) settings.Size = 4096;
+                    if (settings.Size > 16777215) settings.Size = 16777215;
                     break;
                 case (byte)'n':
-                    Numbers.ScanULong(a.AsSpan(1), out num);
-                    if (num < 2) num = 2;
+                    Numbers.ScanULong(a.AsSpan(1), out settings.Num);
+                    if (settings.Num < 2) settings.Num = 2;
                     break;
                 case (byte)'!':
-                    processor = a[1..];
+                    settings.Processor = a[1..];
+                    break;
+                case (byte)'R':
+                    Numbers.ScanULong(a.AsSpan(1), out settings.Period);
+                    break;
+                case (byte)'S':
+                    Numbers.ScanULong(a.AsSpan(1), out settings.Cap);
+                    break;
+                case (byte)'z':
+                    settings.Compress = true;
                     break;
                 case (byte)'+':
                 case (byte)'-':
@@ -109,7 +121,7 @@ static class Multilog
                     break;
                 case (byte)'.':
                 case (byte)'/':
-                    var d = new LogDir(a, size, num, processor);
+                    var d = new LogDir(a, settings);
                     d.Start();
                     list.Add(d);
                     kinds[k++] = (byte)'d';
@@ -163,6 +175,7 @@ static class Multilog
                 foreach (var d in dirs) d.ForceRotate();
                 forceRotate = false;
             }
+            foreach (var d in dirs) d.RotateIfOld(Clock.Now());
             int len = input.Length;
             if (exitAsap)
             {
@@ -172,6 +185,7 @@ static class Multilog
             TakeSignals();
             // What came while multilog was busy is acted on after this read: one of 0.76's.
             if (exitAsap || forceRotate) len = Math.Min(len, ModelRead);
+            if (!InputBeforeAge()) continue;
             int r = Sys.ReadInterruptible(0, input.AsSpan(0, len));
             if (r == -1 && Native.Errno == Native.EINTR)
             {
@@ -181,6 +195,27 @@ static class Multilog
             if (r > 0) newline = input[r - 1] == '\n';
             return r;
         }
+    }
+
+    /// <summary>With rotation by age (RN): waits for input until the oldest line of a
+    /// directory comes of age; false if it did, or a signal came, before input: start over.
+    /// Without, true at once: the read blocks as 0.76's.</summary>
+    static bool InputBeforeAge()
+    {
+        long due = long.MaxValue;
+        foreach (var d in dirs) due = Math.Min(due, d.AgeDeadline);
+        if (due == long.MaxValue) return true;
+        long wait = due - Clock.Now();
+        if (wait <= 0) return false;
+        Span<Native.PollFd> pfd = [new Native.PollFd { Fd = 0, Events = Native.POLLIN }];
+        int r = Sys.Poll(pfd, (int)Math.Min(wait, int.MaxValue));
+        if (r == -1 && Native.Errno == Native.EINTR)
+        {
+            TakeSignals();
+            return false;
+        }
+        // Another failure of poll is left to the read.
+        return r != 0;
     }
 
     static void TakeSignals()
@@ -204,12 +239,7 @@ static class Multilog
             {
                 inLine = true;
                 lineLength = 0;
-                if (stamp)
-                {
-                    Tai64.Stamp(line);
-                    line[25] = (byte)' ';
-                    lineLength = 26;
-                }
+                if (stamps.Length > 0) lineLength = LineStamp.Put(line, stamps);
             }
             if (overflow)
             {

@@ -1,14 +1,31 @@
 // multilog's log directory: its lock, crash recovery, 512-byte buffer, current file,
-// rotation and processor, as 0.76's (multilog.c's cyclog).
+// rotation and processor, as 0.76's (multilog.c's cyclog); rotation by age (RN) beyond it.
+// Finished files are in multilog.archive.cs.
 using Toolkit;
 
+/// <summary>What the script's sN, nN, !PROC, RN, SN and z set for the directories that follow.</summary>
+struct DirSettings
+{
+    public ulong Size, Num;
+    public byte[] Processor;
+    /// <summary>RN: rotate current once its oldest line is N seconds old; 0: never.</summary>
+    public ulong Period;
+    /// <summary>SN: the most bytes the finished files may take together; 0: no cap.</summary>
+    public ulong Cap;
+    /// <summary>z: finished files are gzipped.</summary>
+    public bool Compress;
+}
+
 /// <summary>One log directory: its lock, current file, rotation and processor.</summary>
-sealed class LogDir
+sealed partial class LogDir
 {
     readonly byte[] name;
     readonly ulong size, num;
     readonly byte[] processor;
+    readonly long periodMs;
     int fdDir, fdCurrent;
+    /// <summary>RN: when (on Clock) current's oldest line comes of age; MaxValue: no line.</summary>
+    public long AgeDeadline { get; private set; } = long.MaxValue;
     /// <summary>Bytes in current as 0.76 counts them: those its write function has taken.</summary>
     ulong bytes;
     public bool Selected;
@@ -26,20 +43,26 @@ sealed class LogDir
     ulong segmentBytes;
     int segmentTaken;
 
-    public LogDir(byte[] name, ulong size, ulong num, byte[] processor)
+    public LogDir(byte[] name, DirSettings settings)
     {
         this.name = name;
-        this.size = size;
-        this.num = num;
-        this.processor = processor;
+        size = settings.Size;
+        num = settings.Num;
+        processor = settings.Processor;
+        periodMs = (long)Math.Min(settings.Period, long.MaxValue / 4000) * 1000;
+        cap = settings.Cap;
+        compress = settings.Compress;
     }
 
     static ReadOnlySpan<byte> Fatal => "multilog: fatal: "u8;
 
     public static void Pause(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, ReadOnlySpan<byte> c,
+        ReadOnlySpan<byte> d = default, ReadOnlySpan<byte> e = default) => Pause(Native.Errno, a, b, c, d, e);
+
+    public static void Pause(int errno, ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, ReadOnlySpan<byte> c,
         ReadOnlySpan<byte> d = default, ReadOnlySpan<byte> e = default)
     {
-        Errors.WarnSys(Native.Errno, Multilog.Warning, a, b, c, d, e);
+        Errors.WarnSys(errno, Multilog.Warning, a, b, c, d, e);
         Sleep.Seconds(5);
     }
 
@@ -66,10 +89,18 @@ sealed class LogDir
             if (fdCurrent == -1) Errors.DieSys(111, Native.Errno, Fatal, "unable to append to "u8, name, "/current: "u8);
             if (Native.fchmod(fdCurrent, Mode.Rw_r__r__) == -1) Errors.DieSys(111, Native.Errno, Fatal, "unable to set mode of "u8, name, "/current: "u8);
             bytes = (ulong)st.Size;
+            // Its lines are no younger than its last write.
+            if (periodMs != 0 && bytes > 0)
+            {
+                Tai64.Now(out ulong now, out _);
+                long age = Math.Max(0, (long)(now - Tai64.Epoch) - st.Mtime) * 1000;
+                AgeDeadline = Clock.Now() + Math.Max(0, periodMs - age);
+            }
             return;
         }
 
         // 0.76 does not check these removals: what cannot go is found by what follows.
+        if (compress) Files.Unlink(Compressing);
         Files.Unlink("state"u8);
         Files.Unlink("newstate"u8);
         bool processed = false;
@@ -139,6 +170,8 @@ sealed class LogDir
         if (data.Length - end < s.Length) Journal.Drain();
         s.CopyTo(data.AsSpan(end));
         end += s.Length;
+        // After the copy: a drain above may have rotated, and these bytes start the new current.
+        if (periodMs != 0 && AgeDeadline == long.MaxValue) AgeDeadline = Clock.Now() + periodMs;
     }
 
     /// <summary>0.76's buffer_flush: the buffered bytes go to the write function, in the
@@ -243,6 +276,15 @@ sealed class LogDir
         if (bytes > 0) FullCurrent();
     }
 
+    /// <summary>RN: rotate current once its oldest line is of age (everything flushed is
+    /// written); an empty current is never rotated.</summary>
+    public void RotateIfOld(long now)
+    {
+        if (now < AgeDeadline) return;
+        if (bytes > 0) FullCurrent();
+        else AgeDeadline = long.MaxValue;
+    }
+
     /// <summary>End of input or TERM: flush, sync and mark current complete (mode 0744).</summary>
     public void Close()
     {
@@ -264,6 +306,8 @@ sealed class LogDir
             Pause("unable to rename current to previous in directory "u8, name, ", pausing: "u8);
         while ((fdCurrent = Files.OpenAppend("current"u8)) == -1) Pause("unable to create "u8, name, "/current, pausing: "u8);
         bytes = 0;
+        // What the journal holds past the rotation is the new current's first lines.
+        AgeDeadline = periodMs != 0 && end > taken ? Clock.Now() + periodMs : long.MaxValue;
         while (Native.fchmod(fdCurrent, Mode.Rw_r__r__) == -1) Pause("unable to set mode of "u8, name, "/current, pausing: "u8);
         while (Files.Chmod("previous"u8, Mode.Rwxr__r__) == -1) Pause("unable to set mode of "u8, name, "/previous, pausing: "u8);
         if (processor == null)
@@ -345,77 +389,5 @@ sealed class LogDir
             return -1;
         }
         return pid;
-    }
-
-    // ---- finished files ----
-
-    /// <summary>Renames FILE to @TAI64N.CODE (by link and unlink), then removes the oldest
-    /// finished files until fewer than N are left.</summary>
-    void Finish(ReadOnlySpan<byte> file, byte code)
-    {
-        for (;;)
-        {
-            if (Files.Stat(file, out var st) == 0)
-            {
-                if (st.Nlink == 1) LinkToStamp(file, code);
-                break;
-            }
-            if (Native.Errno == Native.ENOENT) return;
-            Pause("unable to stat "u8, name, "/"u8, file, ", pausing: "u8);
-        }
-        while (Files.Unlink(file) == -1) Pause("unable to remove "u8, name, "/"u8, file, ", pausing: "u8);
-        while (FilesFit() == -1) Pause("unable to read "u8, name, ", pausing: "u8);
-    }
-
-    void LinkToStamp(ReadOnlySpan<byte> file, byte code)
-    {
-        Span<byte> stamped = stackalloc byte[27];
-        for (;;)
-        {
-            Tai64.Stamp(stamped);
-            stamped[25] = (byte)'.';
-            stamped[26] = code;
-            if (Files.Link(file, stamped) == 0) return;
-            Pause("unable to link to "u8, name, "/"u8, stamped, ", pausing: "u8);
-        }
-    }
-
-    /// <summary>1 when fewer than N finished files remain, 0 after removing the oldest, -1 on error.</summary>
-    int FilesFit()
-    {
-        Span<byte> oldest = stackalloc byte[25];
-        for (;;)
-        {
-            "@z"u8.CopyTo(oldest);
-            int oldestLength = 2;
-            ulong count = 0;
-            // As in 0.76, an error reading the directory ends the count, and a removal that
-            // fails is found at the next count.
-            using (var dir = Dir.Open("."u8))
-            {
-                if (dir == null) return -1;
-                while (dir.Next(out var n))
-                {
-                    if (n.Length < 25 || n[0] != '@') continue;
-                    count++;
-                    if (n.SequenceCompareTo(oldest.Slice(0, oldestLength)) < 0)
-                    {
-                        n.Slice(0, 25).CopyTo(oldest);
-                        oldestLength = 25;
-                    }
-                }
-            }
-            if (count < num) return 1;
-            using (var dir = Dir.Open("."u8))
-            {
-                if (dir == null) return -1;
-                while (dir.Next(out var n))
-                    if (n.Length >= 25 && n[0] == '@' && n.StartsWith(oldest.Slice(0, oldestLength)))
-                    {
-                        Files.Unlink(n);
-                        break;
-                    }
-            }
-        }
     }
 }

@@ -13,8 +13,6 @@ namespace Toolkit.Tests;
 
 public class MultilogBehaviourTests
 {
-    static string Read(string path) => File.ReadAllText(path, Encoding.Latin1);
-
     static bool CurrentSize(TempDir t, long n) => File.Exists(t["d/current"]) && new FileInfo(t["d/current"]).Length == n;
 
     [Fact]

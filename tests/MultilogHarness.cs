@@ -113,6 +113,9 @@ public static class MultilogHarness
 
     static string Hash(string s) => Convert.ToHexString(System.Security.Cryptography.SHA1.HashData(Encoding.Latin1.GetBytes(s)))[..12];
 
+    /// <summary>A file's bytes as text, one char per byte.</summary>
+    public static string Read(string path) => File.ReadAllText(path, Encoding.Latin1);
+
     public static string Mode(string path) => Convert.ToString((int)File.GetUnixFileMode(path), 8);
 
     /// <summary>Runs both programs on the same input in fresh directories; asserts the same exit
