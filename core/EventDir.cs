@@ -1,7 +1,7 @@
 // supervise/event, a FIFO directory after s6's event/: a process that wants to hear of a
-// service's state changes puts a FIFO in it and holds it open for reading; supervise writes one
-// byte to each such FIFO at each change (the letter says which: s u U d D x) and removes the
-// FIFOs nobody reads any more. A FIFO is made under a name starting with "." and renamed once
+// service's state changes puts a FIFO in it and holds it open for reading; supervise writes to
+// each such FIFO a letter for each change, as s6 does (s started, u up, U up and ready, d down,
+// D down with ./finish done, x exiting), and removes the FIFOs nobody reads any more. A FIFO is made under a name starting with "." and renamed once
 // its reader holds it, so that supervise never takes a FIFO being made for one nobody reads.
 namespace Toolkit;
 
@@ -12,13 +12,12 @@ public static class EventDir
     /// <summary>Creates the directory if it is missing (supervise, at start).</summary>
     public static void Make() => Files.Mkdir(Path, Mode.Rwx______);
 
-    /// <summary>Writes the letter to every FIFO in the directory (supervise's directory is the
+    /// <summary>Writes the letters to every FIFO in the directory (supervise's directory is the
     /// current one), without blocking; a FIFO without a reader is removed.</summary>
-    public static void Notify(byte letter)
+    public static void Notify(ReadOnlySpan<byte> letters)
     {
         using var dir = Dir.Open(Path);
         if (dir == null) return;
-        Span<byte> one = [letter];
         var path = new Bytes(64);
         while (dir.Next(out var name))
         {
@@ -33,7 +32,7 @@ public static class EventDir
                 if (Native.Errno == Native.ENXIO) Files.Unlink(path.Span);
                 continue;
             }
-            Sys.Write(fd, one);
+            Sys.Write(fd, letters);
             Native.close(fd);
         }
     }
@@ -70,12 +69,11 @@ public static class EventDir
             return l;
         }
 
-        /// <summary>Reads whatever supervise has written (the letters are not needed: the status
-        /// file says the rest).</summary>
-        public void Drain()
+        /// <summary>The letters supervise has written since the last call (up to the size of buf).</summary>
+        public ReadOnlySpan<byte> Read(Span<byte> buf)
         {
-            Span<byte> buf = stackalloc byte[64];
-            while (Sys.Read(Fd, buf) > 0) { }
+            int r = Sys.Read(Fd, buf);
+            return r > 0 ? buf.Slice(0, r) : default;
         }
 
         public void Dispose()

@@ -63,14 +63,14 @@ static class Supervise
         EventDir.Make();
 
         PidChange();
-        Announce((byte)'s');
+        Announce("s"u8);
         Files.Mkfifo("supervise/ok"u8, Mode.Rw_______);
         if (Files.OpenRead("supervise/ok"u8) == -1)
             Errors.DieSys(111, Native.Errno, Fatal, "unable to read "u8, dir, "/supervise/ok: "u8);
 
         if (wantUp) TryStart();
         Loop();
-        Announce((byte)'x');
+        Announce("x"u8);
         Errors.Exit(0);
         return 0;
     }
@@ -115,8 +115,8 @@ static class Supervise
     static void PidChange() => Tai64.Now(out status.Seconds, out status.Nanoseconds);
 
     /// <summary>Writes supervise/status.new and renames it over supervise/status, then tells the
-    /// listeners of the event (0: none).</summary>
-    static void Announce(byte evt = 0)
+    /// listeners of the events (none: nothing to tell).</summary>
+    static void Announce(ReadOnlySpan<byte> events = default)
     {
         status.Pid = (uint)pid;
         status.Paused = (byte)(pid != 0 && paused ? 1 : 0);
@@ -133,7 +133,7 @@ static class Supervise
         if (w < size) { Errors.Warn(Warning, "unable to write "u8, dir, "/supervise/status.new: partial write"u8); return; }
         if (Files.Rename("supervise/status.new"u8, "supervise/status"u8) == -1)
             Errors.WarnSys(Native.Errno, Warning, "unable to rename "u8, dir, "/supervise/status.new to status: "u8);
-        if (evt != 0) EventDir.Notify(evt);
+        if (events.Length > 0) EventDir.Notify(events);
     }
 
     static readonly byte[][] RunArgv = ["./run"u8.ToArray()];
@@ -172,7 +172,8 @@ static class Supervise
         status.ReadySeconds = 0;
         status.ReadyNanoseconds = 0;
         PidChange();
-        Announce((byte)'u');
+        // Without a notification descriptor, up is ready.
+        Announce(fd != 0 ? "u"u8 : "uU"u8);
         if (ServiceFiles.BackoffSeconds() == 0) Hold(Second);
     }
 
@@ -199,7 +200,7 @@ static class Supervise
             if (buf.Slice(0, r).IndexOf((byte)'\n') < 0) continue;
             Tai64.Now(out status.ReadySeconds, out status.ReadyNanoseconds);
             CloseNotification();
-            Announce((byte)'U');
+            Announce("U"u8);
             return;
         }
         if (r == 0) CloseNotification();
@@ -285,7 +286,7 @@ static class Supervise
         status.ReadyNanoseconds = 0;
         PidChange();
         if (ServiceFiles.HasFinish() && StartFinish(wait)) return false;
-        Announce((byte)'d');
+        Announce("dD"u8);
         return Down();
     }
 
@@ -306,7 +307,7 @@ static class Supervise
         long timeout = ServiceFiles.FinishTimeout();
         finishKillAt = timeout > 0 ? Clock.Now() + timeout : 0;
         status.Flags = ServiceStatus.Finishing;
-        Announce((byte)'d');
+        Announce("d"u8);
         return true;
     }
 
@@ -316,7 +317,7 @@ static class Supervise
         finishKillAt = 0;
         status.Flags = 0;
         if (!WaitStatus.Crashed(wait) && WaitStatus.ExitCode(wait) == FinishSaysDown) { wantSet = true; wantUp = false; }
-        Announce((byte)'D');
+        Announce("D"u8);
         return Down();
     }
 

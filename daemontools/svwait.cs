@@ -1,7 +1,8 @@
 // svwait [-u | -U | -d | -D] [-a | -o] [-t MS] DIR...: wait until all (-a) or one (-o) of the
 // services are up (-u), up and ready (-U), down (-d), or down with ./finish done (-D). It
-// listens on each DIR/supervise/event (core/EventDir.cs) and reads the status files again at
-// each event; a supervise that announces nothing (Debian's) has its status read every second.
+// reads each status file once, then listens on each DIR/supervise/event (core/EventDir.cs) and
+// follows the changes supervise tells of; the status of a supervise that announces nothing
+// (Debian's) is read every second instead.
 // A writer held on each DIR/supervise/ok reports the end of its supervise. Exit 0 when the
 // condition holds, 1 after MS milliseconds, 102 when a supervise is not running, 100 on a
 // usage error, 111 on a system error.
@@ -22,6 +23,19 @@ static class Svwait
         public byte[] Dir, StatusPath;
         public EventDir.Listener Listener;
         public int Ok = -1;
+        /// <summary>Up or down; and ready if up, done with ./finish if down.</summary>
+        public bool Up, Ready;
+
+        /// <summary>Takes in one of supervise's letters (core/EventDir.cs); false if it tells no
+        /// change of state.</summary>
+        public bool Apply(byte letter)
+        {
+            int i = "dDuU"u8.IndexOf(letter);
+            if (i < 0) return false;
+            Up = i >= 2;
+            Ready = (i & 1) != 0;
+            return true;
+        }
     }
 
     static readonly List<Service> services = new();
@@ -82,7 +96,9 @@ static class Svwait
     static void Wait(Want want, bool any, long deadline)
     {
         var fds = new Native.PollFd[2 * services.Count];
+        Span<byte> buf = stackalloc byte[64];
         bool polling = services.Exists(s => s.Listener == null);
+        foreach (var s in services) Load(s);
         for (;;)
         {
             if (Holds(want, any)) Exit(0);
@@ -99,29 +115,45 @@ static class Svwait
             if (Sys.Poll(fds, wait) == -1 && Native.Errno != Native.EINTR) Die(111, Native.Errno, "unable to poll: "u8);
             for (int i = 0; i < services.Count; i++)
             {
-                if ((fds[2 * i].Revents & Native.POLLIN) != 0) services[i].Listener.Drain();
+                var s = services[i];
+                if (s.Listener == null) { Load(s); continue; }
+                if ((fds[2 * i].Revents & Native.POLLIN) == 0) continue;
+                // Each change counts, even one the next has undone before this reads the status.
+                for (var letters = s.Listener.Read(buf); letters.Length > 0; letters = s.Listener.Read(buf))
+                    foreach (var letter in letters)
+                        if (s.Apply(letter) && Holds(want, any)) Exit(0);
+            }
+            for (int i = 0; i < services.Count; i++)
+            {
                 if (fds[2 * i + 1].Revents == 0) continue;
                 // Its last status may be the one waited for (d with x).
+                Load(services[i]);
                 if (Holds(want, any)) Exit(0);
                 Die(NotRunning, 0, "unable to watch "u8, services[i].Dir, ": supervise not running"u8);
             }
         }
     }
 
+    /// <summary>The service's state from its status file.</summary>
+    static void Load(Service s)
+    {
+        var read = ServiceStatus.From(s.StatusPath, out var st, out int err);
+        if (read == ServiceStatus.Read.Short) Die(111, 0, "unable to read "u8, s.StatusPath, ": bad format"u8);
+        if (read != ServiceStatus.Read.Done) Die(111, err, "unable to read "u8, s.StatusPath, ": "u8);
+        s.Up = st.Pid != 0;
+        s.Ready = s.Up ? (st.Flags & ServiceStatus.Notifies) == 0 || st.ReadySeconds != 0 : (st.Flags & ServiceStatus.Finishing) == 0;
+    }
+
     static bool Holds(Want want, bool any)
     {
         foreach (var s in services)
         {
-            var read = ServiceStatus.From(s.StatusPath, out var st, out int err);
-            if (read == ServiceStatus.Read.Short) Die(111, 0, "unable to read "u8, s.StatusPath, ": bad format"u8);
-            if (read != ServiceStatus.Read.Done) Die(111, err, "unable to read "u8, s.StatusPath, ": "u8);
-            bool up = st.Pid != 0;
             bool holds = want switch
             {
-                Want.Up => up,
-                Want.Ready => up && ((st.Flags & ServiceStatus.Notifies) == 0 || st.ReadySeconds != 0),
-                Want.Down => !up,
-                _ => !up && (st.Flags & ServiceStatus.Finishing) == 0,
+                Want.Up => s.Up,
+                Want.Ready => s.Up && s.Ready,
+                Want.Down => !s.Up,
+                _ => !s.Up && s.Ready,
             };
             if (holds == any) return any;
         }
