@@ -38,6 +38,13 @@ public class SupervisionFeatureTests
         return (tree, d, Sv.Pid(d));
     }
 
+    /// <summary>The processes with this command line working in dir: other tests run trees of
+    /// their own, with the same names.</summary>
+    static int[] Mine(string dir, params string[] argv) => Sv.Find(argv).Where(p =>
+    {
+        try { return new DirectoryInfo($"/proc/{p}/cwd").LinkTarget == dir; } catch (IOException) { return false; }
+    }).ToArray();
+
     static string Script(string body) => "#!" + body;
 
     static ServiceStatus Status(string d) => ServiceStatus.Unpack(Sv.Status(d));
@@ -189,19 +196,19 @@ public class SupervisionFeatureTests
     {
         var (tree, d, old) = Running("trap '' TERM\nexec sleep 1001", new() { ["timeout-kill"] = "200\n" });
         using var _ = tree;
-        int sup = Sv.Find(Ours("supervise"), "s").Single();
+        int sup = Mine(d, Ours("supervise"), "s").Single();
         Sh($"kill -9 {sup}");
         Assert.True(WaitFor(() => !Sv.Alive(sup)));
         Assert.True(Sv.Alive(old));
         tree.Start(tree.Dir.Path, tree.Dir["err2"], Ours("supervise"), "s");
         Assert.True(WaitFor(() => Sv.Pid(d) > 0 && Sv.Pid(d) != old));
         Assert.False(Sv.Alive(old));
-        Assert.Single(Sv.Find("sleep", "1001"));
+        Assert.Single(Mine(d, "sleep", "1001"));
         Assert.Equal($"supervise: warning: stopping s/run left running by a previous supervise: pid {old}\n", File.ReadAllText(tree.Dir["err2"]));
         // A status naming a live process that is not the old ./run (here: the test host) is left alone.
         int host = Environment.ProcessId;
         var s = new ServiceStatus { Seconds = Tai64.Epoch + 1000, Pid = (uint)host, Want = (byte)'u' };
-        sup = Sv.Find(Ours("supervise"), "s").Single();
+        sup = Mine(d, Ours("supervise"), "s").Single();
         Sh($"kill -9 {sup} {Sv.Pid(d)}");
         Assert.True(WaitFor(() => !Sv.Alive(sup)));
         var b = new byte[ServiceStatus.Size];
@@ -226,14 +233,14 @@ public class SupervisionFeatureTests
         string Dir(int i) => tree.Dir[$"service/s{i}"];
         Assert.True(WaitFor(() => Enumerable.Range(0, N).All(i => Sv.Pid(Dir(i)) > 0), 120000));
         var oldRuns = Enumerable.Range(0, N).Select(i => Sv.Pid(Dir(i))).ToArray();
-        var supervises = Enumerable.Range(0, N).SelectMany(i => Sv.Find("supervise", $"s{i}")).ToArray();
+        var supervises = Enumerable.Range(0, N).SelectMany(i => Mine(Dir(i), "supervise", $"s{i}")).ToArray();
         Assert.Equal(N, supervises.Length);
         Sh("kill -9 " + string.Join(' ', supervises));
         Assert.True(WaitFor(() => Enumerable.Range(0, N).All(i => Sv.Pid(Dir(i)) > 0 && Sv.Pid(Dir(i)) != oldRuns[i]), 120000));
         Assert.All(oldRuns, p => Assert.False(Sv.Alive(p)));
         for (int i = 0; i < N; i++)
         {
-            var runs = Sv.Find("sleep", $"{20000 + i}");
+            var runs = Mine(Dir(i), "sleep", $"{20000 + i}");
             Assert.Single(runs);
             var parent = File.ReadAllText($"/proc/{runs[0]}/stat").Split(')')[1].Split(' ')[2];
             Assert.Equal($"supervise\0s{i}\0", File.ReadAllText($"/proc/{parent}/cmdline"));
@@ -366,7 +373,7 @@ public class SupervisionFeatureTests
         Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(up, "supervise/event")));
 
         // The supervise waited on goes away.
-        var sup = Sv.Find(Ours("supervise"), "down").Single();
+        var sup = Mine(down, Ours("supervise"), "down").Single();
         var waiting = System.Threading.Tasks.Task.Run(() => Svwait("-u", down));
         Assert.True(WaitFor(() => Directory.GetFileSystemEntries(Path.Combine(down, "supervise/event")).Length == 1));
         Sh($"kill -9 {sup}");
