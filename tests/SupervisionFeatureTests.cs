@@ -30,11 +30,11 @@ public class SupervisionFeatureTests
         return (tree, d);
     }
 
-    /// <summary>Supervised, once ./run is up: with its pid.</summary>
+    /// <summary>Supervised, once ./run has become `sleep`: with its pid.</summary>
     static (Tree, string, int) Running(string run, Dictionary<string, string> files)
     {
         var (tree, d) = Supervised(run, files);
-        Assert.True(WaitFor(() => Sv.Pid(d) > 0));
+        Assert.True(WaitFor(() => Sv.Pid(d) > 0 && ReadOr($"/proc/{Sv.Pid(d)}/cmdline").StartsWith("sleep\0")));
         return (tree, d, Sv.Pid(d));
     }
 
@@ -165,18 +165,19 @@ public class SupervisionFeatureTests
     [Fact]
     public void DownSignalReplacesTermAndIsFollowedByCont()
     {
-        var (tree, d) = Supervised("trap 'echo HUP >>../sig; exit 0' HUP\ntrap 'echo TERM >>../sig; exit 0' TERM\nwhile :; do sleep 0.05; done",
+        var (tree, d) = Supervised("trap 'echo HUP >>../sig; exit 0' HUP\ntrap 'echo TERM >>../sig; exit 0' TERM\ntouch ../armed\nwhile :; do sleep 0.05; done",
             new() { ["down-signal"] = "SIGHUP\n" });
         using var _ = tree;
-        Assert.True(WaitFor(() => Sv.Pid(d) > 0));
+        Assert.True(WaitFor(() => Sv.Pid(d) > 0 && File.Exists(tree.Dir["armed"])));
         Sv.Svc(Svc, "-p", d);
         Sv.Svc(Svc, "-d", d);
         Assert.True(WaitFor(() => Sv.Pid(d) == 0));
         Assert.Equal("HUP\n", ReadOr(tree.Dir["sig"]));
         File.WriteAllText(Path.Combine(d, "down-signal"), "USR1");
         File.Delete(tree.Dir["sig"]);
+        File.Delete(tree.Dir["armed"]);
         Sv.Svc(Svc, "-u", d);
-        Assert.True(WaitFor(() => Sv.Pid(d) > 0));
+        Assert.True(WaitFor(() => Sv.Pid(d) > 0 && File.Exists(tree.Dir["armed"])));
         Sv.Svc(Svc, "-t", d);
         Assert.True(WaitFor(() => ReadOr(tree.Dir["sig"]) == "TERM\n"));
     }
@@ -203,7 +204,7 @@ public class SupervisionFeatureTests
         tree.Start(tree.Dir.Path, tree.Dir["err2"], Ours("supervise"), "s");
         Assert.True(WaitFor(() => Sv.Pid(d) > 0 && Sv.Pid(d) != old));
         Assert.False(Sv.Alive(old));
-        Assert.Single(Mine(d, "sleep", "1001"));
+        Assert.True(WaitFor(() => Mine(d, "sleep", "1001").Length == 1 && Mine(d, "sleep", "1001")[0] == Sv.Pid(d)));
         Assert.Equal($"supervise: warning: stopping s/run left running by a previous supervise: pid {old}\n", File.ReadAllText(tree.Dir["err2"]));
         // A status naming a live process that is not the old ./run (here: the test host) is left alone.
         int host = Environment.ProcessId;
