@@ -31,9 +31,10 @@ static class ServiceFiles
     /// <summary>The signal svc -d sends: down-signal's, or TERM.</summary>
     public static int DownSignal()
     {
-        var text = FirstLine("down-signal"u8);
-        if (text == null) return Native.SIGTERM;
-        if (Signals.Parse(text, out int sig)) return sig;
+        Span<byte> buf = stackalloc byte[Longest];
+        int n = FirstLine("down-signal"u8, buf);
+        if (n < 0) return Native.SIGTERM;
+        if (Signals.Parse(buf.Slice(0, n), out int sig)) return sig;
         Invalid("down-signal"u8);
         return Native.SIGTERM;
     }
@@ -53,24 +54,33 @@ static class ServiceFiles
     static bool Number(ReadOnlySpan<byte> name, out ulong n)
     {
         n = 0;
-        var text = FirstLine(name);
-        if (text == null) return false;
-        if (text.Length > 0 && Numbers.ScanULong(text, out n) == text.Length) return true;
+        Span<byte> buf = stackalloc byte[Longest];
+        int length = FirstLine(name, buf);
+        if (length < 0) return false;
+        if (length > 0 && Numbers.ScanULong(buf.Slice(0, length), out n) == length) return true;
         Invalid(name);
         return false;
     }
 
-    /// <summary>The first line of a file, or null if it is missing or cannot be read.</summary>
-    static byte[] FirstLine(ReadOnlySpan<byte> name)
+    /// <summary>Room for the first line of any valid file (a number of 20 digits, SIGVTALRM):
+    /// read on the stack, as each start reads some, so that supervise makes no garbage for it.</summary>
+    const int Longest = 32;
+
+    /// <summary>Reads the start of a file into buf: the length of its first line (all of buf if
+    /// it has no newline there), or -1 if it is missing or cannot be read.</summary>
+    static int FirstLine(ReadOnlySpan<byte> name, Span<byte> buf)
     {
-        var data = Files.ReadAll(name, out int err);
-        if (data == null)
+        int fd = Files.OpenRead(name);
+        int r = fd == -1 ? -1 : Sys.Read(fd, buf);
+        int err = Native.Errno;
+        if (fd != -1) Native.close(fd);
+        if (r == -1)
         {
             if (err != Native.ENOENT) Errors.WarnSys(err, Warning, "unable to read "u8, Dir, "/"u8, name, ": "u8);
-            return null;
+            return -1;
         }
-        int nl = data.AsSpan().IndexOf((byte)'\n');
-        return nl < 0 ? data : data.AsSpan(0, nl).ToArray();
+        int nl = buf.Slice(0, r).IndexOf((byte)'\n');
+        return nl < 0 ? r : nl;
     }
 
     static void Invalid(ReadOnlySpan<byte> name) => Errors.Warn(Warning, "ignoring "u8, Dir, "/"u8, name, ": not valid"u8);
