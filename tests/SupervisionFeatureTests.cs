@@ -178,8 +178,15 @@ public class SupervisionFeatureTests
         File.Delete(tree.Dir["armed"]);
         Sv.Svc(Svc, "-u", d);
         Assert.True(WaitFor(() => Sv.Pid(d) > 0 && File.Exists(tree.Dir["armed"])));
+        File.Delete(tree.Dir["armed"]);
         Sv.Svc(Svc, "-t", d);
         Assert.True(WaitFor(() => ReadOr(tree.Dir["sig"]) == "TERM\n"));
+        // A name that is no signal: a warning, and TERM.
+        Assert.True(WaitFor(() => File.Exists(tree.Dir["armed"])));
+        File.WriteAllText(Path.Combine(d, "down-signal"), "BOGUS\n");
+        Sv.Svc(Svc, "-d", d);
+        Assert.True(WaitFor(() => ReadOr(tree.Dir["sig"]) == "TERM\nTERM\n" && Sv.Pid(d) == 0));
+        Assert.Equal("supervise: warning: ignoring s/down-signal: not valid\n", ReadOr(tree.Dir["err"]));
     }
 
     [Fact]
