@@ -15,7 +15,7 @@ endif
 # own (core/Toolkit.csproj says why).
 CHAINLOAD = setuidgid envuidgid envdir softlimit setlock pgrphack fghack \
 	tai64n tai64nlocal readproctitle
-SUPERVISION = supervise svscan svc svok svstat
+SUPERVISION = supervise svscan svc svok svstat svwait
 MULTILOG = multilog
 CDB = tcprules tcprulescheck cdbmake cdbdump cdbget
 UCSPI_TCP = tcpserver rblsmtpd tcpclient recordio addcr delcr fixcrio argv0 mconnect-io

@@ -126,6 +126,8 @@ public static unsafe class Native
 
     public const int SIGHUP = 1, SIGINT = 2, SIGKILL = 9, SIGPIPE = 13, SIGALRM = 14, SIGTERM = 15,
         SIGCHLD = 17, SIGCONT = 18, SIGSTOP = 19;
+    /// <summary>Signals are numbered 1 to 31 (x86-64 Linux); core/Signals.cs names them.</summary>
+    public const int SIGLAST = 31;
 
     // ucspi-tcp: sockets (core/Net.cs, core/Dns.cs, core/Ident.cs)
     [DllImport(C, SetLastError = true)] public static extern int socket(int domain, int type, int protocol);
@@ -173,6 +175,7 @@ public static unsafe class Native
     [DllImport(C, SetLastError = true)] public static extern int siginterrupt(int sig, int flag);
     [DllImport(C, SetLastError = true)] public static extern int prctl(int option, ulong arg2, ulong arg3, ulong arg4, ulong arg5);
     public const int PR_SET_DUMPABLE = 4;
+    [DllImport(C, SetLastError = true)] public static extern int pidfd_open(int pid, uint flags);
 
     /// <summary>struct stat on Linux x86-64 (only the fields used; the size is the kernel's).</summary>
     [StructLayout(LayoutKind.Explicit, Size = 144)]
@@ -198,6 +201,7 @@ public static unsafe class Native
 
     public const int S_IFMT = 0xf000, S_IFDIR = 0x4000;
     public const int ENOENT = 2, EINTR = 4, ENXIO = 6, EAGAIN = 11, ENOMEM = 12, EEXIST = 17, EINVAL = 22;
-    public const int CLOCK_MONOTONIC = 1, F_SETFL = 4, F_DUPFD_CLOEXEC = 1030;
+    public const int CLOCK_MONOTONIC = 1, CLOCK_BOOTTIME = 7, F_SETFL = 4, F_DUPFD_CLOEXEC = 1030;
+    public const int ESRCH = 3;
     public const int SEEK_SET = 0, SEEK_END = 2;
 }

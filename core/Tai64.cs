@@ -28,6 +28,19 @@ public static unsafe class Tai64
         for (int i = 11; i >= 8; i--) { label12[i] = (byte)nanoseconds; nanoseconds >>= 8; }
     }
 
+    public static void Unpack(ReadOnlySpan<byte> label12, out ulong seconds, out uint nanoseconds)
+    {
+        seconds = 0;
+        nanoseconds = 0;
+        for (int i = 0; i < 8; i++) seconds = seconds << 8 | label12[i];
+        for (int i = 8; i < 12; i++) nanoseconds = nanoseconds << 8 | label12[i];
+    }
+
+    /// <summary>Milliseconds from the label (seconds, nanoseconds) to the later one (negative if
+    /// it is earlier).</summary>
+    public static long MillisecondsBetween(ulong seconds, uint nanoseconds, ulong laterSeconds, uint laterNanoseconds) =>
+        (long)(laterSeconds - seconds) * 1000 + ((long)laterNanoseconds - nanoseconds) / 1000000;
+
     /// <summary>"@" and 24 lowercase hex digits for a 12-byte label: 25 bytes.</summary>
     public static void Format(ReadOnlySpan<byte> label12, Span<byte> out25)
     {

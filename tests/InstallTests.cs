@@ -41,7 +41,7 @@ public class InstallTests
             Assert.Equal("644", Convert.ToString((int)File.GetUnixFileMode(gz), 8));
             Assert.Contains("\n.TH ", Sh($"gzip -dc {gz}").Out);
         }
-        Assert.Equal(38, Directory.GetFiles(t["opt/tk/share/man"], "*.gz", SearchOption.AllDirectories).Length);
+        Assert.Equal(39, Directory.GetFiles(t["opt/tk/share/man"], "*.gz", SearchOption.AllDirectories).Length);
 
         var u = Sh($"make -s -C {Root} uninstall DESTDIR={t.Path} PREFIX=/opt/tk SERVICE=/srv/service 2>&1");
         Assert.True(u.Exit == 0, u.ToString());

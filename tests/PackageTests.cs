@@ -49,7 +49,7 @@ public class PackageTests
     {
         Make("man");
         var commands = Directory.GetFiles(Path.Combine(Root, "command")).Select(Path.GetFileName).Where(c => c != "toolkit").ToArray();
-        Assert.Equal(38, commands.Length);
+        Assert.Equal(39, commands.Length);
         foreach (var c in commands)
         {
             var pages = new[] { 1, 8 }.Where(s => File.Exists(Page(c, s))).ToArray();

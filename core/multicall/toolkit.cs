@@ -24,6 +24,7 @@ static unsafe class Multicall
         new("setlock", &Setlock.Main), new("setuidgid", &Setuidgid.Main),
         new("softlimit", &Softlimit.Main), new("supervise", &Supervise.Main), new("svc", &Svc.Main),
         new("svok", &Svok.Main), new("svscan", &Svscan.Main), new("svstat", &Svstat.Main),
+        new("svwait", &Svwait.Main),
         new("tai64n", &Tai64n.Main), new("tai64nlocal", &Tai64nlocal.Main),
         new("tcpclient", &Tcpclient.Main), new("tcprules", &Tcprules.Main),
         new("tcprulescheck", &Tcprulescheck.Main), new("tcpserver", &Tcpserver.Main),
