@@ -34,17 +34,22 @@ public sealed class RateTable
     }
 
     /// <summary>Forgets the addresses whose buckets are full again (nothing is lost), then, if
-    /// that freed less than an eighth of the table, those nearest to full, widening the margin
-    /// until it has: a flood from more addresses than the table holds forgives the oldest debts
-    /// first.</summary>
+    /// that freed less than an eighth of the table, those nearest to full, an eighth of the span
+    /// of times left at a time, until it has: a flood from more addresses than the table holds
+    /// forgives the oldest debts first.</summary>
     void MakeRoom(long now)
     {
-        long margin = 0;
-        while (full.Count > capacity - Math.Max(1, capacity / 8))
+        long cutoff = now;
+        for (;;)
         {
+            long least = long.MaxValue, most = long.MinValue;
             foreach (var (key, at) in full)
-                if (at <= now + margin) full.Remove(key);
-            margin = margin == 0 ? 1 : margin * 2;
+            {
+                if (at <= cutoff) full.Remove(key);
+                else { least = Math.Min(least, at); most = Math.Max(most, at); }
+            }
+            if (full.Count <= capacity - Math.Max(1, capacity / 8)) return;
+            cutoff = least + (most - least) / 8;
         }
     }
 }
