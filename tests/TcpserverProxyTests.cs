@@ -181,6 +181,21 @@ public class TcpserverProxyTests
     }
 
     [Fact]
+    public void InIpv6ModeTheHeaderFillsTheTcp6VariablesToo()
+    {
+        using var s = new Server(Ours("tcpserver"), "-6 -Y -R -H -l0", Dump);
+        var v4 = Exchange(s.Port, Encoding.Latin1.GetBytes("PROXY TCP4 1.2.3.4 5.6.7.8 1111 25\r\n"));
+        Assert.Equal("PROTO=TCP6\nPROXYREMOTEIP=::ffff:127.0.0.1\nTCP6LOCALHOST=0\nTCP6LOCALIP=::ffff:5.6.7.8\nTCP6LOCALPORT=25\n" +
+                     "TCP6REMOTEIP=::ffff:1.2.3.4\nTCP6REMOTEPORT=1111\nTCPLOCALHOST=0\nTCPLOCALIP=::ffff:5.6.7.8\nTCPLOCALPORT=25\n" +
+                     "TCPREMOTEIP=::ffff:1.2.3.4\nTCPREMOTEPORT=1111\n", v4);
+        var v6 = Exchange(s.Port, Encoding.Latin1.GetBytes("PROXY TCP6 2001:db8::1 2001:db8::2 1111 25\r\n"));
+        Assert.Contains("PROTO=TCP6\n", v6);
+        Assert.Contains("TCP6REMOTEIP=2001:db8::1\nTCP6REMOTEPORT=1111\n", v6);
+        Assert.Contains("TCPREMOTEIP=2001:db8::1\n", v6);
+        Assert.Contains("TCP6LOCALIP=2001:db8::2\n", v6);
+    }
+
+    [Fact]
     public void AConnectionWithoutAHeaderIsDroppedAfterTheTimeoutAndLogged()
     {
         using var s = new Server(Ours("tcpserver"), "-v -Y -y 1 -R -H -l0", "echo served");
