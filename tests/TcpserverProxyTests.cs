@@ -181,6 +181,18 @@ public class TcpserverProxyTests
     }
 
     [Fact]
+    public void HostNamesAreLookedUpForTheHeadersAddresses()
+    {
+        using var dns = new DnsServer("127.0.0.73", "--ptr-record=2.0.0.127.in-addr.arpa,client.example",
+            "--ptr-record=3.0.0.127.in-addr.arpa,server.example", "--ptr-record=1.0.0.127.in-addr.arpa,proxy.example");
+        using var s = new Server(Ours("tcpserver"), "-Y -R -h", Dump, new Dictionary<string, string> { ["DNSCACHEIP"] = dns.Ip });
+        var env = Exchange(s.Port, Encoding.Latin1.GetBytes("PROXY TCP4 127.0.0.2 127.0.0.3 1111 25\r\n"));
+        Assert.Contains("TCPREMOTEHOST=client.example\n", env);
+        Assert.Contains("TCPLOCALHOST=server.example\n", env);
+        Assert.DoesNotContain("proxy.example", env);
+    }
+
+    [Fact]
     public void InIpv6ModeTheHeaderFillsTheTcp6VariablesToo()
     {
         using var s = new Server(Ours("tcpserver"), "-6 -Y -R -H -l0", Dump);
