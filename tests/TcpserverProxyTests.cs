@@ -207,6 +207,49 @@ public class TcpserverProxyTests
         Assert.Contains("TCP6LOCALIP=2001:db8::2\n", v6);
     }
 
+    /// <summary>A header that comes in pieces is read piece by piece, and what follows it stays
+    /// in the socket, however long the header (a version 2 block with TLVs past the buffer).</summary>
+    [Fact]
+    public void AHeaderInPiecesIsReadUpToItsEndExactly()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        using var client = new TcpClient();
+        client.Connect(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
+        client.NoDelay = true;
+        using var server = listener.AcceptSocket();
+        var header = new ProxyHeader();
+        void Send(byte[] bytes)
+        {
+            int before = server.Available;
+            client.GetStream().Write(bytes);
+            Assert.True(WaitFor(() => server.Available >= before + bytes.Length));
+            header.Step(Native.POLLIN);
+        }
+        var block = new byte[300];
+        block[0] = 10; block[3] = 1; block[4] = 10; block[7] = 2; block[9] = 80; block[11] = 25;
+        var v2 = V2(0x21, 0x11, block);
+        foreach (var pieces in new[]
+                 {
+                     new[] { "PROXY TCP4 1.2."u8.ToArray(), "3.4 5.6.7.8 80 2"u8.ToArray(), "5\r"u8.ToArray(), "\nafter"u8.ToArray() },
+                     new[] { v2[..7], v2[7..20], v2[20..150], [.. v2[150..], .. "after"u8] },
+                 })
+        {
+            header.Start((int)server.Handle, long.MaxValue);
+            foreach (var piece in pieces[..^1])
+            {
+                Send(piece);
+                Assert.Equal(ProxyHeader.Outcome.Reading, header.Result);
+            }
+            Send(pieces[^1]);
+            Assert.Equal(ProxyHeader.Outcome.Proxied, header.Result);
+            Assert.Equal(80, header.RemotePort);
+            Assert.Equal(25, header.LocalPort);
+            var after = new byte[16];
+            Assert.Equal("after", Encoding.Latin1.GetString(after, 0, server.Receive(after)));
+        }
+    }
+
     [Fact]
     public void AConnectionWithoutAHeaderIsDroppedAfterTheTimeoutAndLogged()
     {
