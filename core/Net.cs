@@ -132,4 +132,17 @@ public static unsafe class Net
         fixed (byte* p = buf) return (int)Native.recv(fd, p, buf.Length, 0);
     }
 
+    /// <summary>recv(2) that never waits (MSG_DONTWAIT), leaving the bytes queued if peek: bytes
+    /// received, 0 at the end, or -1 (EAGAIN: nothing yet).</summary>
+    public static int RecvNow(int fd, Span<byte> buf, bool peek)
+    {
+        fixed (byte* p = buf) return (int)Native.recv(fd, p, buf.Length, Native.MSG_DONTWAIT | (peek ? Native.MSG_PEEK : 0));
+    }
+
+    /// <summary>send(2) that never waits and raises no SIGPIPE: bytes sent, or -1.</summary>
+    public static int SendNow(int fd, ReadOnlySpan<byte> buf)
+    {
+        fixed (byte* p = buf) return (int)Native.send(fd, p, buf.Length, Native.MSG_DONTWAIT | Native.MSG_NOSIGNAL);
+    }
+
 }

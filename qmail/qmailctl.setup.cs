@@ -5,6 +5,7 @@
 using System.Collections.Generic;
 using System.CommandLine;
 using System.IO;
+using System.Linq;
 using System.Text;
 using Toolkit;
 
@@ -13,7 +14,7 @@ static class QmailSetup
     sealed class Settings
     {
         public string Root, Bin, Qmail, Service, Rules, LogDir, Memory, SmtpHost, SmtpPort,
-            Pop3Host, Pop3Port, Checkpassword, Rbl, Qmaild, Qmaill;
+            Pop3Host, Pop3Port, Checkpassword, Rbl, Qmaild, Qmaill, PerIp;
         public bool Pop3, Unprivileged;
     }
 
@@ -41,6 +42,7 @@ static class QmailSetup
         var pop3Port = O("--pop3-port", "110", "tcpserver port for POP3");
         var checkpassword = O("--checkpassword", "/bin/checkpassword", "POP3 password checker");
         var rbl = O("--rbl", "", "RBL zones (space-separated) for rblsmtpd in front of qmail-smtpd");
+        var perIp = O("--per-ip", "", "at most this many SMTP connections at once from one address (tcpserver -C)");
         var qmaild = O("--qmaild", "qmaild", "account tcpserver runs qmail-smtpd as");
         var qmaill = O("--qmaill", "qmaill", "account the log services run as and own the log directories");
         var pop3 = new Option<bool>("--pop3") { Description = "also install the qmail-pop3d service" };
@@ -56,7 +58,7 @@ static class QmailSetup
                 SmtpHost = r.GetValue(smtpHost), SmtpPort = r.GetValue(smtpPort), Pop3Host = r.GetValue(pop3Host),
                 Pop3Port = r.GetValue(pop3Port), Checkpassword = r.GetValue(checkpassword), Rbl = r.GetValue(rbl),
                 Qmaild = r.GetValue(qmaild), Qmaill = r.GetValue(qmaill), Pop3 = r.GetValue(pop3),
-                Unprivileged = r.GetValue(unprivileged),
+                Unprivileged = r.GetValue(unprivileged), PerIp = r.GetValue(perIp),
             };
             Run(s);
             Out.Flush();
@@ -76,7 +78,14 @@ static class QmailSetup
             ["RBL"] = string.Join(' ', Array.ConvertAll(s.Rbl.Split(' ', StringSplitOptions.RemoveEmptyEntries), z => "-r " + z)),
             ["LOGUSER"] = s.Unprivileged ? "" : s.Bin + "/setuidgid " + s.Qmaill + " ",
             ["SMTPIDS"] = s.Unprivileged ? "" : "-u \"$QMAILDUID\" -g \"$NOFILESGID\" ",
+            ["PERIP"] = s.PerIp.Length == 0 ? "" : "-C " + s.PerIp + " ",
         };
+        if (s.PerIp.Length > 0 && !s.PerIp.All(char.IsAsciiDigit))
+        {
+            Errors.Warn("qmailctl: fatal: "u8, "--per-ip takes a number: "u8, Encoding.UTF8.GetBytes(s.PerIp));
+            status = 100;
+            return;
+        }
         uint logUid = 0, logGid = 0;
         if (!s.Unprivileged && !Accounts.Lookup(Encoding.UTF8.GetBytes(s.Qmaill), out logUid, out logGid))
         {

@@ -102,6 +102,25 @@ public class QmailctlTests
     }
 
     [Fact]
+    public void SetupPerIpPutsTcpserverCIntoBothSmtpdScripts()
+    {
+        foreach (var rbl in new[] { new string[0], new[] { "--rbl", "zen.example" } })
+        {
+            using var t = new TempDir();
+            var r = Setup(t, [.. rbl, "--per-ip", "5"]);
+            Assert.True(r.Exit == 1, r.ToString()); // no rcpthosts: installed, not linked
+            Assert.Contains("-c \"$MAXSMTPD\" \\\n        -C 5 0 smtp ", File.ReadAllText(t["var/qmail/supervise/qmail-smtpd/run"]));
+        }
+        using var plain = new TempDir();
+        Setup(plain);
+        Assert.DoesNotContain("-C ", File.ReadAllText(plain["var/qmail/supervise/qmail-smtpd/run"]));
+        using var bad = new TempDir();
+        var b = Setup(bad, "--per-ip", "five");
+        Assert.Equal(100, b.Exit);
+        Assert.Equal("qmailctl: fatal: --per-ip takes a number: five\n", b.Err);
+    }
+
+    [Fact]
     public void SetupRefusesAnOpenRelay()
     {
         using var t = new TempDir();

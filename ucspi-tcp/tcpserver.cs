@@ -7,6 +7,9 @@
 // connection's PROGRAM is started (fork+exec in the start-up layer) once they are finished.
 // The log lines are the same and in the same order; a denied or dropped connection is
 // represented by a child that only exits 100 or 111, so its "end" line is the C one.
+//
+// Beyond 0.88, all opt-in: limits per client (-C and rule variables, core/ConnectionLimits.cs)
+// and the PROXY protocol (-Y: the header is read in the same loop, before the lookups).
 using System.Collections.Generic;
 using Toolkit;
 
@@ -26,6 +29,10 @@ static class Tcpserver
     static uint netif;
     static byte[] rulesFile, banner = [], localHostOption;
     static byte[] localPortText;
+    static byte[] perIpOption;
+    static ConnectionLimits limits;
+    static bool flagProxy;
+    static ulong proxyTimeout = 5;
     static byte[][] program;
     // What every child is started with: PROGRAM's argv as C strings, made once, and the
     // environment, made afresh for each connection in the same memory.
@@ -51,11 +58,17 @@ static class Tcpserver
         public Dns LocalPtr, RemotePtr, RemoteA;
         public Ident Ident;
         public byte[] RemoteName;
+        // -Y: the header, and the proxy's address (the connection's own peer).
+        public ProxyHeader Header;
+        public bool Reading;
+        public readonly byte[] Proxy = new byte[16];
+        public int ProxyLength;
 
         public ReadOnlySpan<byte> RemoteIp => Remote.AsSpan(0, RemoteLength);
         public ReadOnlySpan<byte> LocalIp => Local.AsSpan(0, LocalLength);
+        public ReadOnlySpan<byte> ProxyIp => Proxy.AsSpan(0, ProxyLength);
 
-        public bool Waiting => Running(LocalPtr) || Running(RemotePtr) || Running(RemoteA) || Running(Ident);
+        public bool Waiting => Running(LocalPtr) || Running(RemotePtr) || Running(RemoteA) || Running(Ident) || Reading;
 
         /// <summary>Adds the lookups still running to tasks.</summary>
         public void AddRunning(List<IPollTask> tasks)
@@ -64,6 +77,7 @@ static class Tcpserver
             if (Running(RemotePtr)) tasks.Add(RemotePtr);
             if (Running(RemoteA)) tasks.Add(RemoteA);
             if (Running(Ident)) tasks.Add(Ident);
+            if (Reading && Running(Header)) tasks.Add(Header);
         }
 
         static bool Running(IPollTask task) => task is { Done: false };
@@ -73,6 +87,7 @@ static class Tcpserver
             LocalPtr = RemotePtr = RemoteA = null;
             Ident = null;
             RemoteName = null;
+            Reading = false;
         }
     }
 
@@ -105,7 +120,7 @@ static class Tcpserver
     internal static int Main()
     {
         var argv = Args.Argv;
-        var opt = new Getopt(argv, "dDvqQhHrR1UXx:t:u:g:l:b:B:c:pPoO46I:");
+        var opt = new Getopt(argv, "dDvqQhHrR1UXx:t:u:g:l:b:B:c:pPoO46I:C:Yy:");
         int c;
         while ((c = opt.Next()) != Getopt.Done)
         {
@@ -143,6 +158,9 @@ static class Tcpserver
                 case '4': flag4 = ipv6Mode = true; break;
                 case '6': flag6 = ipv6Mode = true; break;
                 case 'I': netif = Net.InterfaceIndex(opt.Arg); ipv6Mode = true; break;
+                case 'C': perIpOption = opt.Arg; break;
+                case 'Y': flagProxy = true; break;
+                case 'y': Numbers.ScanULong(opt.Arg, out proxyTimeout); break;
                 default: Usage(); break;
             }
         }
@@ -191,6 +209,7 @@ static class Tcpserver
         if (devnull > 1) Native.close(devnull);
         programArgv = new CStrings(program, null);
         childEnv = new EnvBlock();
+        limits = new ConnectionLimits(perIpOption);
         pendingLimit = PendingLimit();
         PrintStatus();
         Loop(s, selfpipe);
@@ -264,7 +283,7 @@ static class Tcpserver
     {
         if (!Sys.OwnLimit(Native.RLIMIT_NOFILE, out ulong nofile) || nofile > int.MaxValue) return int.MaxValue;
         int max = (int)nofile;
-        int perConnection = 1 + (localHostOption == null ? 1 : 0) + (flagRemoteHost ? 1 : 0) + (flagRemoteInfo ? 1 : 0);
+        int perConnection = 1 + (localHostOption == null ? 1 : 0) + (flagRemoteHost ? 1 : 0) + (flagRemoteInfo && !flagProxy ? 1 : 0);
         return Math.Max(1, (max - OpenDescriptors(max) - SpareDescriptors) / perConnection);
     }
 
@@ -330,6 +349,7 @@ static class Tcpserver
             Launched(pid);
             if (verbosity >= 2)
                 Errors.Warn("tcpserver: end "u8, Decimal(pidText, (ulong)pid), " status "u8, Decimal(statusText, (uint)status));
+            limits.Ended(pid);
             if (numChildren > 0) numChildren--;
             PrintStatus();
         }
@@ -372,22 +392,77 @@ static class Tcpserver
         int t = conn.Fd;
         if (flagKillOpts) Net.KillIpOptions(t);
         if (!flagDelay) Net.SetOption(t, Native.IPPROTO_TCP, Native.TCP_NODELAY, 1);
+        if (flagProxy)
+        {
+            conn.Header ??= new ProxyHeader();
+            conn.Header.Start(t, Clock.Now() + (long)Math.Min(proxyTimeout, int.MaxValue / 1000) * 1000);
+            conn.Reading = true;
+            conn.Header.Step(Native.POLLIN); // the header usually came with the connection
+            return Advance(conn);
+        }
+        conn.LocalLength = -1;
+        return Begin(conn);
+    }
+
+    /// <summary>The banner, the local address (unless a PROXY header gave it) and the lookups.</summary>
+    static bool Begin(Connection conn)
+    {
+        int t = conn.Fd;
         if (banner.Length > 0)
         {
             if (!Sys.WriteAll(t, banner)) { Drop(conn, 111, "unable to print banner: "u8, default, Native.Errno); return true; }
         }
-        conn.LocalLength = Net.Local(t, conn.Local, out conn.LocalPort, out conn.Scope);
+        if (conn.LocalLength < 0) conn.LocalLength = Net.Local(t, conn.Local, out conn.LocalPort, out conn.Scope);
         if (conn.LocalLength < 0) { Drop(conn, 111, "unable to get local address: "u8, default, Native.Errno); return true; }
         if (localHostOption == null) conn.LocalPtr = new Dns(DnsPacket.ReverseName(conn.LocalIp), Dns.PTR);
         if (flagRemoteHost) conn.RemotePtr = new Dns(DnsPacket.ReverseName(conn.RemoteIp), Dns.PTR);
-        if (flagRemoteInfo)
+        // Behind a proxy, the client's ident server cannot be reached from here.
+        if (flagRemoteInfo && !flagProxy)
             conn.Ident = new Ident(conn.LocalIp, conn.LocalPort, conn.RemoteIp, conn.RemotePort, (int)Math.Min(timeout, int.MaxValue / 1000));
         return Advance(conn);
+    }
+
+    /// <summary>A header read: the client's addresses taken from it (the proxy's kept), or the
+    /// connection dropped and the reason logged; false when dropped.</summary>
+    static bool Proxied(Connection conn)
+    {
+        var h = conn.Header;
+        conn.Reading = false;
+        conn.RemoteIp.CopyTo(conn.Proxy);
+        conn.ProxyLength = conn.RemoteLength;
+        conn.LocalLength = -1;
+        if (h.Result == ProxyHeader.Outcome.Failed)
+        {
+            Native.close(conn.Fd);
+            if (verbosity > 0)
+            {
+                Span<byte> ipBuf = stackalloc byte[Ip.TextMax];
+                Errors.Warn(DropText, "bad PROXY header from "u8, ipBuf.Slice(0, Ip.Text6(ipBuf, conn.ProxyIp, flag6)), ": "u8, h.Why);
+            }
+            Uncount();
+            return false;
+        }
+        if (h.Result == ProxyHeader.Outcome.Proxied)
+        {
+            h.Remote.CopyTo(conn.Remote, 0);
+            conn.RemoteLength = h.RemoteLength;
+            conn.RemotePort = h.RemotePort;
+            h.Local.CopyTo(conn.Local, 0);
+            conn.LocalLength = h.LocalLength;
+            conn.LocalPort = h.LocalPort;
+            conn.Scope = 0;
+        }
+        return true;
     }
 
     /// <summary>Moves a connection on once lookups finish; true when it is no longer pending.</summary>
     static bool Advance(Connection conn)
     {
+        if (conn.Reading)
+        {
+            if (!conn.Header.Done) return false;
+            return !Proxied(conn) || Begin(conn);
+        }
         if (conn.RemotePtr is { Done: true } && conn.RemoteName == null && conn.RemoteA == null)
         {
             var name = DnsPacket.Name(conn.RemotePtr.Answer);
@@ -434,6 +509,9 @@ static class Tcpserver
         var localIp6Text = localIp6Buf.Slice(0, Ip.Text6(localIp6Buf, conn.LocalIp, true));
         var remoteIp6Text = remoteIp6Buf.Slice(0, Ip.Text6(remoteIp6Buf, conn.RemoteIp, true));
         var remotePortText = Decimal(remotePortBuf, (ulong)conn.RemotePort);
+        // A PROXY header gives the port the client connected to.
+        Span<byte> localPortBuf = stackalloc byte[20];
+        ReadOnlySpan<byte> localPortText = flagProxy ? Decimal(localPortBuf, (ulong)conn.LocalPort) : Tcpserver.localPortText;
         bool tcp6 = conn.RemoteLength == 16 || flag6;
 
         var env = childEnv;
@@ -459,11 +537,17 @@ static class Tcpserver
             SetOrUnset("TCP6REMOTEHOST"u8, remoteHost);
             SetOrUnset("TCP6REMOTEINFO"u8, remoteInfo);
         }
+        if (flagProxy)
+        {
+            Span<byte> proxyIpBuf = stackalloc byte[Ip.TextMax];
+            env.Set("PROXYREMOTEIP"u8, proxyIpBuf.Slice(0, Ip.Text6(proxyIpBuf, conn.ProxyIp, flag6)));
+        }
 
         bool deny = false;
+        var settings = new ConnectionLimits.Settings();
         if (rulesFile != null)
         {
-            int err = RulesCheck(remoteIpText, remoteHost, remoteInfo, out deny);
+            int err = RulesCheck(remoteIpText, remoteHost, remoteInfo, ref settings, out deny);
             if (err != 0)
             {
                 Drop(conn, 111, "unable to read "u8, rulesFile, err, remoteIpText);
@@ -471,12 +555,36 @@ static class Tcpserver
             }
         }
 
+        // The log line's address fields, as djb writes them after "ok PID" or "deny PID".
+        Span<byte> ends = stackalloc byte[LogLineMax];
+        int e = 0;
+        if (verbosity >= 2)
+        {
+            Put(ends, ref e, " "u8); Safe(ends, ref e, localHost);
+            Put(ends, ref e, ":"u8); Safe(ends, ref e, ipv6Mode ? localIp6Text : localIpText, ipv6Mode || conn.LocalLength == 16);
+            Put(ends, ref e, ":"u8); Safe(ends, ref e, localPortText);
+            Put(ends, ref e, " "u8); Safe(ends, ref e, remoteHost);
+            Put(ends, ref e, ":"u8); Safe(ends, ref e, ipv6Mode ? remoteIp6Text : remoteIpText, ipv6Mode || conn.RemoteLength == 16);
+            Put(ends, ref e, ":"u8); Safe(ends, ref e, remoteInfo);
+            Put(ends, ref e, ":"u8); Safe(ends, ref e, remotePortText);
+        }
+        var limit = deny ? ConnectionLimits.Limit.None : limits.Admit(conn.RemoteIp, settings);
+        if (limit != ConnectionLimits.Limit.None)
+        {
+            Refuse(conn, limit, settings, ends.Slice(0, e));
+            return;
+        }
+
         int pid;
         if (deny) pid = Native.tk_spawn_exit(100);
         else
         {
             pid = Exec.SpawnStart(programArgv, env, [FdAction.Dup2(conn.Fd, 0), FdAction.Dup2(conn.Fd, 1)], ChildDefaults, out var launch);
-            if (pid >= 0) launching.Add(launch);
+            if (pid >= 0)
+            {
+                launching.Add(launch);
+                limits.Started(pid, conn.RemoteIp);
+            }
         }
         Native.close(conn.Fd);
         if (ForkFailed(pid)) return;
@@ -490,15 +598,46 @@ static class Tcpserver
             Put(line, ref n, "tcpserver: "u8);
             Safe(line, ref n, deny ? "deny"u8 : "ok"u8);
             Put(line, ref n, " "u8); Safe(line, ref n, pidText);
-            Put(line, ref n, " "u8); Safe(line, ref n, localHost);
-            Put(line, ref n, ":"u8); Safe(line, ref n, ipv6Mode ? localIp6Text : localIpText, ipv6Mode);
-            Put(line, ref n, ":"u8); Safe(line, ref n, localPortText);
-            Put(line, ref n, " "u8); Safe(line, ref n, remoteHost);
-            Put(line, ref n, ":"u8); Safe(line, ref n, ipv6Mode ? remoteIp6Text : remoteIpText, ipv6Mode);
-            Put(line, ref n, ":"u8); Safe(line, ref n, remoteInfo);
-            Put(line, ref n, ":"u8); Safe(line, ref n, remotePortText);
-            Errors.Warn(line.Slice(0, n));
+            Errors.Warn(line.Slice(0, n), ends.Slice(0, e));
         }
+    }
+
+    /// <summary>A connection over a limit: DIEMSG and CRLF to the client if the rule sets it,
+    /// closed, and with -v a line like the deny line naming the limit instead of a pid (no
+    /// child is started for it).</summary>
+    static void Refuse(Connection conn, ConnectionLimits.Limit limit, in ConnectionLimits.Settings settings, ReadOnlySpan<byte> ends)
+    {
+        if (settings.DieMsg != null)
+        {
+            Span<byte> msg = stackalloc byte[DieMsgMax + 2];
+            int m = Math.Min(settings.DieMsg.Length, DieMsgMax);
+            settings.DieMsg.AsSpan(0, m).CopyTo(msg);
+            "\r\n"u8.CopyTo(msg.Slice(m));
+            Net.SendNow(conn.Fd, msg.Slice(0, m + 2));
+        }
+        Native.close(conn.Fd);
+        if (verbosity >= 2)
+        {
+            limits.Describe(limit, settings, out var name, out var value);
+            Span<byte> line = stackalloc byte[LogLineMax];
+            int n = 0;
+            Put(line, ref n, "tcpserver: limit "u8);
+            Safe(line, ref n, name);
+            Put(line, ref n, "="u8);
+            Safe(line, ref n, value);
+            Errors.Warn(line.Slice(0, n), ends);
+        }
+        Uncount();
+    }
+
+    // A DIEMSG is written without waiting, into a fresh socket's empty buffer: a line of text.
+    const int DieMsgMax = 1024;
+
+    /// <summary>A connection counted at accept that has no child after all.</summary>
+    static void Uncount()
+    {
+        numChildren--;
+        PrintStatus();
     }
 
     static void SetOrUnset(ReadOnlySpan<byte> name, byte[] value)
@@ -510,7 +649,7 @@ static class Tcpserver
     /// <summary>The rules for this connection (-x), read afresh each time: their variables are
     /// set in the child's environment; an error number if the cdb cannot be read (a missing one
     /// is fine with -X).</summary>
-    static int RulesCheck(ReadOnlySpan<byte> ip, byte[] host, byte[] info, out bool deny)
+    static int RulesCheck(ReadOnlySpan<byte> ip, byte[] host, byte[] info, ref ConnectionLimits.Settings settings, out bool deny)
     {
         deny = false;
         var found = Rules.Find(rulesFile, ip, host, info, out var rule, out int errno);
@@ -518,7 +657,13 @@ static class Tcpserver
         if (found == Found.Yes)
         {
             deny = rule.Denies;
-            foreach (var (name, value) in rule.Variables()) childEnv.Set(name, value);
+            foreach (var (name, value) in rule.Variables())
+            {
+                childEnv.Set(name, value);
+                ConnectionLimits.Take(ref settings, name, value);
+            }
+            if (settings.Bad != null && verbosity > 0)
+                Errors.Warn("tcpserver: warning: ignoring "u8, settings.Bad, " of rule "u8, rule.Key, " in "u8, rulesFile, ": bad value"u8);
         }
         return 0;
     }
@@ -527,8 +672,7 @@ static class Tcpserver
     {
         if (pid >= 0) return false;
         Warn("unable to fork: "u8, errno: -pid);
-        numChildren--;
-        PrintStatus();
+        Uncount();
         return true;
     }
 
