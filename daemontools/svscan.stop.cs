@@ -1,11 +1,13 @@
-// svscan's orderly stop, on TERM or INT: no more scans; every service is sent what `svc -dx`
-// sends, so that its supervise applies its own down signal and kill timeout; once every
-// service's supervise has exited, each log gets its input closed and `x`, so that the logger
-// reads all its service wrote, reaches the end of its input and exits on its own (then its
-// supervise); `d` too once the pipe stays empty and the logger still runs (another process
-// keeps the pipe open). Supervises svscan did not start (an adopted tree) are watched through
-// supervise/ok. What still runs after the bound, SVSCAN_STOP_TIMEOUT milliseconds (default
-// 30000, 0 for none), gets KILL, and svscan exits 111 naming it; otherwise 0.
+// svscan's orderly stop, on TERM or INT. No more scans. Every service is sent what `svc -dx`
+// sends, so that its supervise applies its own down signal and kill timeout. Once a service's
+// supervise has exited, svscan closes its own end of the log pipe and sends `x` to the log,
+// so that the logger reads all its service wrote, reaches the end of its input and exits on
+// its own (then its supervise); `d` follows once the pipe has stayed empty for LogGrace while
+// the logger still runs (another process keeps the pipe open). Supervises svscan did not
+// start (an adopted tree) are watched through supervise/ok. Services still running after the
+// bound, SVSCAN_STOP_TIMEOUT milliseconds (default 30000, 0 for none), get KILL, with what
+// they run; their logs then have KillWait more to read what is left, and get KILL after it.
+// Exit 0 when everything stopped by itself, else 111 naming what was killed.
 using System.Collections.Generic;
 using Toolkit;
 
@@ -15,19 +17,20 @@ static partial class Svscan
     const long DefaultBound = 30000;
     /// <summary>How often supervises svscan did not start are looked at, and a control FIFO not yet there is tried again.</summary>
     const int Tick = 50;
-    /// <summary>How long a log's pipe stays empty, after its input was closed, before its logger gets `d`.</summary>
+    /// <summary>How long a log's pipe stays empty, with its service gone, before its logger gets `d`.</summary>
     const int LogGrace = 1000;
-    /// <summary>How long processes sent KILL are waited for.</summary>
+    /// <summary>How long logs have after their services were killed, and killed processes are waited for.</summary>
     const int KillWait = 5000;
 
+    /// <summary>A service, then its log, on the way down.</summary>
     sealed class Stopping
     {
         public Service Service;
-        public bool Log, Told, Downed;
+        public bool Told, Gone, LogTold, LogDowned, LogGone;
         public long EmptySince;
-        public byte[] Dir => Log ? LogDir(Service.Name) : Service.Name;
-        public int Pid => Log ? Service.LogPid : Service.Pid;
-        public bool Gone => Pid == 0 && !Supervised(Dir);
+        public byte[] Dir => Service.Name;
+        public byte[] Log => LogDir(Service.Name);
+        public bool Done => Gone && (LogGone || !Service.HasLog);
     }
 
     static void Stop()
@@ -37,52 +40,64 @@ static partial class Svscan
         // Exits of supervises wake the waits below; nothing is started any more.
         Native.tk_signal_catch(Native.SIGCHLD);
         long deadline = Bound();
+        bool servicesKilled = false;
         var killed = new List<byte[]>();
-        Reap();
         var pending = new List<Stopping>();
         foreach (var s in services) pending.Add(new Stopping { Service = s });
-        Drain(pending, deadline, killed);
-        foreach (var s in services)
+        for (;;)
         {
-            if (!s.HasLog) continue;
-            // With the service's supervise gone, svscan's end is the last writer the logger waits for.
-            Native.close(s.PipeWrite);
-            s.PipeWrite = -1;
-            pending.Add(new Stopping { Service = s, Log = true });
+            Reap();
+            long now = Clock.Now();
+            foreach (var t in pending) Step(t, now);
+            pending.RemoveAll(t => t.Done);
+            if (pending.Count == 0) break;
+            if (now >= deadline)
+            {
+                if (!servicesKilled)
+                {
+                    Kill(pending, killed, logs: false);
+                    servicesKilled = true;
+                    deadline = now + KillWait;
+                    continue;
+                }
+                Kill(pending, killed, logs: true);
+                break;
+            }
+            Signalled(Math.Min(Tick, deadline - now));
         }
-        Drain(pending, deadline, killed);
         if (killed.Count == 0) Errors.Exit(0);
         var names = new List<byte>();
         foreach (var name in killed) { if (names.Count > 0) names.AddRange(", "u8); names.AddRange(name); }
         Errors.Die(111, Fatal, "killed what still ran after the time allowed for stopping: "u8, names.ToArray());
     }
 
+    /// <summary>One look at a service and its log: what to send, what has exited.</summary>
+    static void Step(Stopping t, long now)
+    {
+        var s = t.Service;
+        if (!t.Gone)
+        {
+            t.Gone = Exited(t.Dir, s.Pid);
+            if (!t.Gone) { if (!t.Told) t.Told = Control(t.Dir, "dx"u8); return; }
+            // With the service's supervise gone, svscan's end is the last writer the logger waits for.
+            if (s.HasLog) { Native.close(s.PipeWrite); s.PipeWrite = -1; }
+        }
+        if (!s.HasLog || t.LogGone) return;
+        t.LogGone = Exited(t.Log, s.LogPid);
+        if (t.LogGone) return;
+        if (!t.LogTold) t.LogTold = Control(t.Log, "x"u8);
+        else if (!t.LogDowned && LogDrained(t, now)) t.LogDowned = Control(t.Log, "d"u8);
+    }
+
+    /// <summary>The supervise of dir has exited: svscan's child (pid, 0 once collected), or one it did not start.</summary>
+    static bool Exited(byte[] dir, int pid) => pid == 0 && !Supervised(dir);
+
     static long Bound()
     {
         var text = Args.GetEnv(BoundVariable);
         long ms = DefaultBound;
-        if (text != null && Numbers.ScanULong(text, out ulong v) == text.Length && text.Length > 0) ms = (long)Math.Min(v, long.MaxValue / 2);
+        if (text != null && text.Length > 0 && Numbers.ScanULong(text, out ulong v) == text.Length) ms = (long)Math.Min(v, long.MaxValue / 2);
         return ms == 0 ? long.MaxValue : Clock.Now() + ms;
-    }
-
-    /// <summary>Tells each of pending to stop and waits until all have; after the deadline, KILLs
-    /// the rest, adding their names to killed.</summary>
-    static void Drain(List<Stopping> pending, long deadline, List<byte[]> killed)
-    {
-        for (;;)
-        {
-            Reap();
-            pending.RemoveAll(t => t.Gone);
-            if (pending.Count == 0) return;
-            long now = Clock.Now();
-            foreach (var t in pending)
-            {
-                if (!t.Told) t.Told = Control(t.Dir, t.Log ? "x"u8 : "dx"u8);
-                else if (t.Log && !t.Downed && LogDrained(t, now)) t.Downed = Control(t.Dir, "d"u8);
-            }
-            if (now >= deadline) { Kill(pending, killed); return; }
-            Signalled(Math.Min(Tick, deadline - now));
-        }
     }
 
     /// <summary>The logger has read everything in its pipe for LogGrace and still runs.</summary>
@@ -104,32 +119,39 @@ static partial class Svscan
         return done;
     }
 
-    /// <summary>KILL to each supervise in pending and the process it runs (as its status says),
-    /// then a bounded wait for the supervises to be gone.</summary>
-    static void Kill(List<Stopping> pending, List<byte[]> killed)
+    /// <summary>KILL to the supervise of each service of pending still running (and of each log
+    /// too if logs) and to the process it runs (as its status says); then, for the logs, a
+    /// bounded wait for the supervises to be gone.</summary>
+    static void Kill(List<Stopping> pending, List<byte[]> killed, bool logs)
     {
         var locks = new HashSet<(ulong, ulong)>();
         foreach (var t in pending)
         {
-            killed.Add(t.Dir);
-            var status = Files.ReadAll([.. t.Dir, .. "/supervise/status"u8], out _);
-            if (status != null && status.Length >= ServiceStatus.Size)
-            {
-                uint pid = ServiceStatus.Unpack(status).Pid;
-                if (pid != 0) Native.kill((int)pid, Native.SIGKILL);
-            }
-            if (t.Pid != 0) Native.kill(t.Pid, Native.SIGKILL);
-            else if (Files.Stat([.. t.Dir, .. "/supervise/lock"u8], out var st) == 0) locks.Add((st.Dev, st.Ino));
+            if (!t.Gone) Kill(t.Dir, t.Service.Pid, killed, locks);
+            if (logs && t.Service.HasLog && !t.LogGone) Kill(t.Log, t.Service.LogPid, killed, locks);
         }
         // Supervises svscan did not start: found by the lock they hold.
         foreach (var pid in OpenFiles.Holders(locks).Values) Native.kill(pid, Native.SIGKILL);
+        if (!logs) return;
         long deadline = Clock.Now() + KillWait;
         for (long now; (now = Clock.Now()) < deadline;)
         {
             Reap();
-            if (pending.TrueForAll(t => t.Gone)) break;
+            if (pending.TrueForAll(t => Exited(t.Dir, t.Service.Pid) && (!t.Service.HasLog || Exited(t.Log, t.Service.LogPid)))) return;
             Signalled(Math.Min(Tick, deadline - now));
         }
-        pending.Clear();
+    }
+
+    static void Kill(byte[] dir, int supervise, List<byte[]> killed, HashSet<(ulong, ulong)> locks)
+    {
+        killed.Add(dir);
+        var status = Files.ReadAll([.. dir, .. "/supervise/status"u8], out _);
+        if (status != null && status.Length >= ServiceStatus.Size)
+        {
+            uint pid = ServiceStatus.Unpack(status).Pid;
+            if (pid != 0) Native.kill((int)pid, Native.SIGKILL);
+        }
+        if (supervise != 0) Native.kill(supervise, Native.SIGKILL);
+        else if (Files.Stat([.. dir, .. "/supervise/lock"u8], out var st) == 0) locks.Add((st.Dev, st.Ino));
     }
 }

@@ -1,0 +1,180 @@
+// svscan beyond 0.76: TERM and INT stop the whole tree (services first, each log once its
+// input has ended), KILL after SVSCAN_STOP_TIMEOUT, HUP and ALRM rescan at once, and a
+// restarted svscan adopts a running tree. Real trees, real signals; the loggers are Debian's
+// multilog, which on TERM would leave what is still in its pipe unread.
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using Xunit;
+using static Toolkit.Tests.Harness;
+
+namespace Toolkit.Tests;
+
+public class SvscanStopTests
+{
+    const int FlushLines = 300;
+
+    /// <summary>svscan over tree.Dir["service"] in a process group of its own (killed with the
+    /// tree), stderr into `err`; the Process gives its exit code.</summary>
+    static Process Svscan(Tree tree, string err, IDictionary<string, string> env = null)
+    {
+        var psi = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, WorkingDirectory = tree.Dir["service"] };
+        foreach (var a in new[] { "-c", "exec setsid \"$0\" . </dev/null >/dev/null 2>>\"$1\"", Ours("svscan"), err }) psi.ArgumentList.Add(a);
+        psi.Environment["PATH"] = Path.GetDirectoryName(Ours("supervise")) + ":/usr/bin:/bin";
+        if (env != null) foreach (var kv in env) psi.Environment[kv.Key] = kv.Value;
+        var p = Process.Start(psi)!;
+        tree.Adopt(p.Id);
+        return p;
+    }
+
+    /// <summary>A service that prints "start NAME", and on TERM FlushLines lines and "last NAME",
+    /// logged by Debian's multilog into NAME/log/main.</summary>
+    static void LoggedService(Tree tree, string name, string onTerm = null)
+    {
+        tree.Service("service/" + name,
+            $"echo start {name}\n" +
+            (onTerm ?? $"trap 'i=0; while [ $i -lt {FlushLines} ]; do echo flush $i; i=$((i+1)); done; echo last {name}; exit 0' TERM\n") +
+            "while :; do sleep 0.2; done");
+        tree.Service($"service/{name}/log", "exec /usr/bin/multilog ./main");
+    }
+
+    static string Log(Tree tree, string name)
+    {
+        var f = tree.Dir[$"service/{name}/log/main/current"];
+        return File.Exists(f) ? File.ReadAllText(f) : "";
+    }
+
+    static bool Up(string dir) => Sv.Ok(Ours("svok"), dir) && Sv.Pid(dir) > 0;
+
+    /// <summary>Processes of the process group (svscan's tree), zombies included.</summary>
+    static string[] Group(int pgid) =>
+        Sh($"ps -eo pgid=,pid=,args= | awk '$1 == {pgid}'").Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    static bool Exited(Process p) => p.WaitForExit(0);
+
+    [Fact]
+    public void TermStopsTwentyServicesAndEveryLogReadsItsServicesLastLine()
+    {
+        using var tree = new Tree();
+        Directory.CreateDirectory(tree.Dir["service"]);
+        var names = Enumerable.Range(0, 20).Select(i => $"s{i}").ToArray();
+        foreach (var n in names) LoggedService(tree, n);
+        using var svscan = Svscan(tree, tree.Dir["svscan.err"]);
+        Assert.True(WaitFor(() => names.All(n => Up(tree.Dir["service/" + n]) && Log(tree, n).Contains($"start {n}\n")), 60000),
+            "the tree did not come up");
+
+        Sh($"kill -TERM {svscan.Id}");
+        Assert.True(svscan.WaitForExit(60000), "svscan did not exit");
+        Assert.Equal(0, svscan.ExitCode);
+        Assert.Equal("", File.ReadAllText(tree.Dir["svscan.err"]));
+        foreach (var n in names)
+        {
+            var log = Log(tree, n);
+            Assert.EndsWith($"flush {FlushLines - 1}\nlast {n}\n", log);
+            Assert.Equal(FlushLines, log.Split('\n').Count(l => l.StartsWith("flush ")));
+        }
+        Assert.True(WaitFor(() => Group(svscan.Id).Length == 0), string.Join("\n", Group(svscan.Id)));
+    }
+
+    [Fact]
+    public void IntStopsTheTreeToo()
+    {
+        using var tree = new Tree();
+        Directory.CreateDirectory(tree.Dir["service"]);
+        LoggedService(tree, "a");
+        tree.Service("service/plain", "exec sleep 1000");
+        using var svscan = Svscan(tree, tree.Dir["svscan.err"]);
+        Assert.True(WaitFor(() => Up(tree.Dir["service/a"]) && Up(tree.Dir["service/plain"]) && Log(tree, "a").Contains("start a\n"), 30000));
+        Sh($"kill -INT {svscan.Id}");
+        Assert.True(svscan.WaitForExit(60000));
+        Assert.Equal(0, svscan.ExitCode);
+        Assert.EndsWith("last a\n", Log(tree, "a"));
+        Assert.True(WaitFor(() => Group(svscan.Id).Length == 0), string.Join("\n", Group(svscan.Id)));
+    }
+
+    [Fact]
+    public void AServiceIgnoringTermIsKilledAfterTheBoundAndNamed()
+    {
+        using var tree = new Tree();
+        Directory.CreateDirectory(tree.Dir["service"]);
+        LoggedService(tree, "polite");
+        LoggedService(tree, "stubborn", onTerm: "trap '' TERM\n");
+        using var svscan = Svscan(tree, tree.Dir["svscan.err"], new Dictionary<string, string> { ["SVSCAN_STOP_TIMEOUT"] = "1500" });
+        Assert.True(WaitFor(() => Up(tree.Dir["service/polite"]) && Up(tree.Dir["service/stubborn"]) &&
+            Log(tree, "stubborn").Contains("start stubborn\n"), 30000));
+
+        Sh($"kill -TERM {svscan.Id}");
+        Assert.True(svscan.WaitForExit(60000));
+        Assert.Equal(111, svscan.ExitCode);
+        Assert.Equal("svscan: fatal: killed what still ran after the time allowed for stopping: stubborn\n",
+            File.ReadAllText(tree.Dir["svscan.err"]));
+        Assert.EndsWith("last polite\n", Log(tree, "polite"));
+        // The killed service's log was not killed: it read its input to the end and exited.
+        Assert.EndsWith("start stubborn\n", Log(tree, "stubborn"));
+        Assert.True(WaitFor(() => Group(svscan.Id).Length == 0), string.Join("\n", Group(svscan.Id)));
+    }
+
+    [Fact]
+    public void HupAndAlrmScanAtOnce()
+    {
+        using var tree = new Tree();
+        Directory.CreateDirectory(tree.Dir["service"]);
+        tree.Service("service/first", "exec sleep 1000");
+        using var svscan = Svscan(tree, tree.Dir["svscan.err"]);
+        Assert.True(WaitFor(() => Up(tree.Dir["service/first"]), 30000));
+        // svscan scans every 5 seconds by itself: a service seen sooner was seen because of the signal.
+        foreach (var sig in new[] { "HUP", "ALRM", "HUP" })
+        {
+            var name = "new-" + sig + Guid.NewGuid().ToString("N")[..4];
+            tree.Service("service/" + name, "exec sleep 1000");
+            Sh($"kill -{sig} {svscan.Id}");
+            Assert.True(WaitFor(() => Directory.Exists(tree.Dir[$"service/{name}/supervise"]), 4000), sig + " did not make svscan scan");
+        }
+        Assert.False(Exited(svscan));
+        Assert.Equal("", File.ReadAllText(tree.Dir["svscan.err"]));
+    }
+
+    [Fact]
+    public void ARestartedSvscanAdoptsTheTreeQuietlyRestartsWhatDiesAndStopsItAll()
+    {
+        using var tree = new Tree();
+        Directory.CreateDirectory(tree.Dir["service"]);
+        var names = Enumerable.Range(0, 5).Select(i => $"s{i}").ToArray();
+        foreach (var n in names) LoggedService(tree, n);
+        tree.Service("service/plain", "exec sleep 1000");
+        using var first = Svscan(tree, tree.Dir["first.err"]);
+        Assert.True(WaitFor(() => names.All(n => Up(tree.Dir["service/" + n]) && Log(tree, n).Contains($"start {n}\n")) &&
+            Up(tree.Dir["service/plain"]), 60000));
+        var runs = names.Append("plain").ToDictionary(n => n, n => Sv.Pid(tree.Dir["service/" + n]));
+        Sh($"kill -KILL {first.Id}");
+        Assert.True(first.WaitForExit(10000));
+
+        // Two scans proven by services that appear (each scan would have warned about every
+        // lock); the first also proves that svscan catches HUP by now.
+        tree.Service("service/probe1", "exec sleep 1000");
+        using var second = Svscan(tree, tree.Dir["second.err"]);
+        Assert.True(WaitFor(() => Up(tree.Dir["service/probe1"]), 30000));
+        tree.Service("service/probe2", "exec sleep 1000");
+        Sh($"kill -HUP {second.Id}");
+        Assert.True(WaitFor(() => Up(tree.Dir["service/probe2"]), 30000));
+        Assert.Equal("", File.ReadAllText(tree.Dir["second.err"]));
+        foreach (var (n, pid) in runs) Assert.Equal(pid, Sv.Pid(tree.Dir["service/" + n]));
+
+        // The supervise of s0 and its ./run die: the new svscan starts another, writing into the old log.
+        string s0 = tree.Dir["service/s0"];
+        int supervise = Sv.Find("supervise", "s0").Single();
+        Sh($"kill -KILL {supervise} {runs["s0"]}");
+        Sh($"kill -ALRM {second.Id}");
+        Assert.True(WaitFor(() => Up(s0) && Sv.Pid(s0) != runs["s0"] &&
+            Log(tree, "s0").Split('\n').Count(l => l == "start s0") == 2, 30000), Log(tree, "s0"));
+
+        Sh($"kill -TERM {second.Id}");
+        Assert.True(second.WaitForExit(60000));
+        Assert.Equal(0, second.ExitCode);
+        Assert.Equal("", File.ReadAllText(tree.Dir["second.err"]));
+        foreach (var n in names) Assert.EndsWith($"last {n}\n", Log(tree, n));
+        Assert.True(WaitFor(() => Group(first.Id).Length == 0 && Group(second.Id).Length == 0),
+            string.Join("\n", Group(first.Id).Concat(Group(second.Id))));
+    }
+}
