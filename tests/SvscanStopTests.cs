@@ -53,20 +53,36 @@ public class SvscanStopTests
 
     static bool Exited(Process p) => p.WaitForExit(0);
 
+    static Tree Scratch()
+    {
+        var tree = new Tree();
+        Directory.CreateDirectory(tree.Dir["service"]);
+        return tree;
+    }
+
+    /// <summary>Sends svscan the signal; it must exit with code.</summary>
+    static void Signal(Process svscan, string sig, int code)
+    {
+        Sh($"kill -{sig} {svscan.Id}");
+        Assert.True(svscan.WaitForExit(60000), "svscan did not exit");
+        Assert.Equal(code, svscan.ExitCode);
+    }
+
+    /// <summary>No process is left in the trees of these svscans.</summary>
+    static void NothingLeft(params Process[] svscans) =>
+        Assert.True(WaitFor(() => svscans.All(p => Group(p.Id).Length == 0)), string.Join("\n", svscans.SelectMany(p => Group(p.Id))));
+
     [Fact]
     public void TermStopsTwentyServicesAndEveryLogReadsItsServicesLastLine()
     {
-        using var tree = new Tree();
-        Directory.CreateDirectory(tree.Dir["service"]);
+        using var tree = Scratch();
         var names = Enumerable.Range(0, 20).Select(i => $"s{i}").ToArray();
         foreach (var n in names) LoggedService(tree, n);
         using var svscan = Svscan(tree, tree.Dir["svscan.err"]);
         Assert.True(WaitFor(() => names.All(n => Up(tree.Dir["service/" + n]) && Log(tree, n).Contains($"start {n}\n")), 60000),
             "the tree did not come up");
 
-        Sh($"kill -TERM {svscan.Id}");
-        Assert.True(svscan.WaitForExit(60000), "svscan did not exit");
-        Assert.Equal(0, svscan.ExitCode);
+        Signal(svscan, "TERM", 0);
         Assert.Equal("", File.ReadAllText(tree.Dir["svscan.err"]));
         foreach (var n in names)
         {
@@ -74,52 +90,45 @@ public class SvscanStopTests
             Assert.EndsWith($"flush {FlushLines - 1}\nlast {n}\n", log);
             Assert.Equal(FlushLines, log.Split('\n').Count(l => l.StartsWith("flush ")));
         }
-        Assert.True(WaitFor(() => Group(svscan.Id).Length == 0), string.Join("\n", Group(svscan.Id)));
+        NothingLeft(svscan);
     }
 
     [Fact]
     public void IntStopsTheTreeToo()
     {
-        using var tree = new Tree();
-        Directory.CreateDirectory(tree.Dir["service"]);
+        using var tree = Scratch();
         LoggedService(tree, "a");
         tree.Service("service/plain", "exec sleep 1000");
         using var svscan = Svscan(tree, tree.Dir["svscan.err"]);
         Assert.True(WaitFor(() => Up(tree.Dir["service/a"]) && Up(tree.Dir["service/plain"]) && Log(tree, "a").Contains("start a\n"), 30000));
-        Sh($"kill -INT {svscan.Id}");
-        Assert.True(svscan.WaitForExit(60000));
-        Assert.Equal(0, svscan.ExitCode);
+        Signal(svscan, "INT", 0);
         Assert.EndsWith("last a\n", Log(tree, "a"));
-        Assert.True(WaitFor(() => Group(svscan.Id).Length == 0), string.Join("\n", Group(svscan.Id)));
+        NothingLeft(svscan);
     }
 
     [Fact]
     public void AServiceIgnoringTermIsKilledAfterTheBoundAndNamed()
     {
-        using var tree = new Tree();
-        Directory.CreateDirectory(tree.Dir["service"]);
+        using var tree = Scratch();
         LoggedService(tree, "polite");
         LoggedService(tree, "stubborn", onTerm: "trap '' TERM\n");
         using var svscan = Svscan(tree, tree.Dir["svscan.err"], new Dictionary<string, string> { ["SVSCAN_STOP_TIMEOUT"] = "1500" });
         Assert.True(WaitFor(() => Up(tree.Dir["service/polite"]) && Up(tree.Dir["service/stubborn"]) &&
             Log(tree, "stubborn").Contains("start stubborn\n"), 30000));
 
-        Sh($"kill -TERM {svscan.Id}");
-        Assert.True(svscan.WaitForExit(60000));
-        Assert.Equal(111, svscan.ExitCode);
+        Signal(svscan, "TERM", 111);
         Assert.Equal("svscan: fatal: killed what still ran after the time allowed for stopping: stubborn\n",
             File.ReadAllText(tree.Dir["svscan.err"]));
         Assert.EndsWith("last polite\n", Log(tree, "polite"));
         // The killed service's log was not killed: it read its input to the end and exited.
         Assert.EndsWith("start stubborn\n", Log(tree, "stubborn"));
-        Assert.True(WaitFor(() => Group(svscan.Id).Length == 0), string.Join("\n", Group(svscan.Id)));
+        NothingLeft(svscan);
     }
 
     [Fact]
     public void HupAndAlrmScanAtOnce()
     {
-        using var tree = new Tree();
-        Directory.CreateDirectory(tree.Dir["service"]);
+        using var tree = Scratch();
         tree.Service("service/first", "exec sleep 1000");
         using var svscan = Svscan(tree, tree.Dir["svscan.err"]);
         Assert.True(WaitFor(() => Up(tree.Dir["service/first"]), 30000));
@@ -138,8 +147,7 @@ public class SvscanStopTests
     [Fact]
     public void ARestartedSvscanAdoptsTheTreeQuietlyRestartsWhatDiesAndStopsItAll()
     {
-        using var tree = new Tree();
-        Directory.CreateDirectory(tree.Dir["service"]);
+        using var tree = Scratch();
         var names = Enumerable.Range(0, 5).Select(i => $"s{i}").ToArray();
         foreach (var n in names) LoggedService(tree, n);
         tree.Service("service/plain", "exec sleep 1000");
@@ -169,12 +177,9 @@ public class SvscanStopTests
         Assert.True(WaitFor(() => Up(s0) && Sv.Pid(s0) != runs["s0"] &&
             Log(tree, "s0").Split('\n').Count(l => l == "start s0") == 2, 30000), Log(tree, "s0"));
 
-        Sh($"kill -TERM {second.Id}");
-        Assert.True(second.WaitForExit(60000));
-        Assert.Equal(0, second.ExitCode);
+        Signal(second, "TERM", 0);
         Assert.Equal("", File.ReadAllText(tree.Dir["second.err"]));
         foreach (var n in names) Assert.EndsWith($"last {n}\n", Log(tree, n));
-        Assert.True(WaitFor(() => Group(first.Id).Length == 0 && Group(second.Id).Length == 0),
-            string.Join("\n", Group(first.Id).Concat(Group(second.Id))));
+        NothingLeft(first, second);
     }
 }
