@@ -1,8 +1,8 @@
 // svscan's orderly stop, on TERM or INT. No more scans. Every service is sent what `svc -dx`
-// sends, so that its supervise applies its own down signal and kill timeout. Once a service's
-// supervise has exited, svscan closes its own end of the log pipe and sends `x` to the log,
-// so that the logger reads all its service wrote, reaches the end of its input and exits on
-// its own (then its supervise); `d` follows once the pipe has stayed empty for LogGrace while
+// sends, so that its supervise applies its own down signal and kill timeout, and its log `x`.
+// Once a service's supervise has exited, svscan closes its own end of the log pipe, so that
+// the logger reads all its service wrote, reaches the end of its input and exits on its own
+// (then its supervise); `d` follows once the pipe has stayed empty for LogGrace while
 // the logger still runs (another process keeps the pipe open). Supervises svscan did not
 // start (an adopted tree) are watched through supervise/ok. Services still running after the
 // bound, SVSCAN_STOP_TIMEOUT milliseconds (default 30000, 0 for none), get KILL, with what
@@ -71,10 +71,17 @@ static partial class Svscan
         Errors.Die(111, Fatal, "killed what still ran after the time allowed for stopping: "u8, names.ToArray());
     }
 
-    /// <summary>One look at a service and its log: what to send, what has exited.</summary>
+    /// <summary>One look at a service and its log: what to send, what has exited. The log gets
+    /// `x` at once: its supervise must know it before the logger reaches the end of its input,
+    /// or it would start the logger again (and sleep a second) instead of exiting with it.</summary>
     static void Step(Stopping t, long now)
     {
         var s = t.Service;
+        if (s.HasLog && !t.LogGone)
+        {
+            t.LogGone = Exited(t.Log, s.LogPid);
+            if (!t.LogGone && !t.LogTold) t.LogTold = Control(t.Log, "x"u8);
+        }
         if (!t.Gone)
         {
             t.Gone = Exited(t.Dir, s.Pid);
@@ -82,11 +89,7 @@ static partial class Svscan
             // With the service's supervise gone, svscan's end is the last writer the logger waits for.
             if (s.HasLog) { Native.close(s.PipeWrite); s.PipeWrite = -1; }
         }
-        if (!s.HasLog || t.LogGone) return;
-        t.LogGone = Exited(t.Log, s.LogPid);
-        if (t.LogGone) return;
-        if (!t.LogTold) t.LogTold = Control(t.Log, "x"u8);
-        else if (!t.LogDowned && LogDrained(t, now)) t.LogDowned = Control(t.Log, "d"u8);
+        if (!t.LogGone && t.LogTold && !t.LogDowned && LogDrained(t, now)) t.LogDowned = Control(t.Log, "d"u8);
     }
 
     /// <summary>The supervise of dir has exited: svscan's child (pid, 0 once collected), or one it did not start.</summary>
