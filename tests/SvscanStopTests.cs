@@ -17,11 +17,13 @@ public class SvscanStopTests
 
     /// <summary>svscan over tree.Dir["service"] in a process group of its own (killed with the
     /// tree), stderr into `err`; the Process gives its exit code.</summary>
-    static Process Svscan(Tree tree, string err, IDictionary<string, string> env = null)
+    static Process Svscan(Tree tree, string err, IDictionary<string, string> env = null, string svscan = null)
     {
+        svscan ??= Ours("svscan");
         var psi = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, WorkingDirectory = tree.Dir["service"] };
-        foreach (var a in new[] { "-c", "exec setsid \"$0\" . </dev/null >/dev/null 2>>\"$1\"", Ours("svscan"), err }) psi.ArgumentList.Add(a);
-        psi.Environment["PATH"] = Path.GetDirectoryName(Ours("supervise")) + ":/usr/bin:/bin";
+        foreach (var a in new[] { "-c", "exec setsid \"$0\" . </dev/null >/dev/null 2>>\"$1\"", svscan, err }) psi.ArgumentList.Add(a);
+        // Each svscan with its own supervise.
+        psi.Environment["PATH"] = Path.GetDirectoryName(svscan) + ":/usr/bin:/bin";
         if (env != null) foreach (var kv in env) psi.Environment[kv.Key] = kv.Value;
         var p = Process.Start(psi)!;
         tree.Adopt(p.Id);
@@ -144,14 +146,17 @@ public class SvscanStopTests
         Assert.Equal("", File.ReadAllText(tree.Dir["svscan.err"]));
     }
 
-    [Fact]
-    public void ARestartedSvscanAdoptsTheTreeQuietlyRestartsWhatDiesAndStopsItAll()
+    /// <summary>The tree left behind is ours or Debian's (svscan and supervise).</summary>
+    [Theory]
+    [InlineData("ours")]
+    [InlineData("debian")]
+    public void ARestartedSvscanAdoptsTheTreeQuietlyRestartsWhatDiesAndStopsItAll(string left)
     {
         using var tree = Scratch();
         var names = Enumerable.Range(0, 5).Select(i => $"s{i}").ToArray();
         foreach (var n in names) LoggedService(tree, n);
         tree.Service("service/plain", "exec sleep 1000");
-        using var first = Svscan(tree, tree.Dir["first.err"]);
+        using var first = Svscan(tree, tree.Dir["first.err"], svscan: left == "ours" ? Ours("svscan") : Theirs("svscan"));
         Assert.True(WaitFor(() => names.All(n => Up(tree.Dir["service/" + n]) && Log(tree, n).Contains($"start {n}\n")) &&
             Up(tree.Dir["service/plain"]), 60000));
         var runs = names.Append("plain").ToDictionary(n => n, n => Sv.Pid(tree.Dir["service/" + n]));
