@@ -184,6 +184,14 @@ public class SvscanStopTests
         Sh($"kill -ALRM {second.Id}");
         Assert.True(WaitFor(() => Up(s0) && Sv.Pid(s0) != runs["s0"] &&
             Log(tree, "s0").Split('\n').Count(l => l == "start s0") == 2, 30000), Log(tree, "s0"));
+        // The log of s1 dies, supervise and logger: the new svscan starts another, reading the
+        // old pipe (its service's last line, below, comes through it).
+        string log1 = tree.Dir["service/s1/log"];
+        int logger = Sv.Pid(log1);
+        int logSupervise = Sv.Find("supervise", "log").Single(p => new DirectoryInfo($"/proc/{p}/cwd").LinkTarget == log1);
+        Sh($"kill -KILL {logSupervise} {logger}");
+        Sh($"kill -ALRM {second.Id}");
+        Assert.True(WaitFor(() => Up(log1) && Sv.Pid(log1) != logger, 30000));
 
         Signal(second, "TERM", 0);
         Assert.Equal("", File.ReadAllText(tree.Dir["second.err"]));
