@@ -37,6 +37,10 @@ static partial class Svscan
     {
         // A supervise can exit between the opening of its control FIFO and the write.
         Native.tk_signal_set(Native.SIGPIPE, 1);
+        // Started with CHLD ignored, svscan had its children collected by the kernel: their
+        // pids say nothing, so they are watched as if svscan had not started them.
+        if (Native.tk_signal_ignored(Native.SIGCHLD) != 0)
+            foreach (var s in services) s.Pid = s.LogPid = 0;
         // Exits of supervises wake the waits below; nothing is started any more.
         Native.tk_signal_catch(Native.SIGCHLD);
         long deadline = Bound();
