@@ -5,8 +5,8 @@
 // (then its supervise); `d` follows once the pipe has stayed empty for LogGrace while
 // the logger still runs (another process keeps the pipe open). Supervises svscan did not
 // start (an adopted tree) are watched through supervise/ok. Services still running after the
-// bound, SVSCAN_STOP_TIMEOUT milliseconds (default 30000, 0 for none), get KILL, with what
-// they run; their logs then have KillWait more to read what is left, and get KILL after it.
+// bound, SVSCAN_STOP_TIMEOUT milliseconds (default 30000, 0 for none), get KILL, with the
+// processes their supervises run; their logs then have KillWait more to read what is left, and get KILL after it.
 // Exit 0 when everything stopped by itself, else 111 naming what was killed.
 using System.Collections.Generic;
 using Toolkit;
@@ -127,18 +127,22 @@ static partial class Svscan
     }
 
     /// <summary>KILL to the supervise of each service of pending still running (and of each log
-    /// too if logs) and to the process it runs (as its status says); then, for the logs, a
-    /// bounded wait for the supervises to be gone.</summary>
+    /// too if logs) and to the processes it runs; then, for the logs, a bounded wait for the
+    /// supervises to be gone.</summary>
     static void Kill(List<Stopping> pending, List<byte[]> killed, bool logs)
     {
+        var supervises = new HashSet<int>();
         var locks = new HashSet<(ulong, ulong)>();
         foreach (var t in pending)
         {
-            if (!t.Gone) Kill(t.Dir, t.Service.Pid, killed, locks);
-            if (logs && t.Service.HasLog && !t.LogGone) Kill(t.Log, t.Service.LogPid, killed, locks);
+            if (!t.Gone) Doomed(t.Dir, t.Service.Pid, killed, supervises, locks);
+            if (logs && t.Service.HasLog && !t.LogGone) Doomed(t.Log, t.Service.LogPid, killed, supervises, locks);
         }
         // Supervises svscan did not start: found by the lock they hold.
-        foreach (var pid in OpenFiles.Holders(locks).Values) Native.kill(pid, Native.SIGKILL);
+        supervises.UnionWith(OpenFiles.Holders(locks).Values);
+        // Their children first: once a supervise is dead, they are no longer known as its.
+        foreach (var pid in Processes.Children(supervises)) Native.kill(pid, Native.SIGKILL);
+        foreach (var pid in supervises) Native.kill(pid, Native.SIGKILL);
         if (!logs) return;
         long deadline = Clock.Now() + KillWait;
         for (long now; (now = Clock.Now()) < deadline;)
@@ -149,16 +153,11 @@ static partial class Svscan
         }
     }
 
-    static void Kill(byte[] dir, int supervise, List<byte[]> killed, HashSet<(ulong, ulong)> locks)
+    /// <summary>Adds dir's supervise to those to kill: its pid if svscan started it, else its lock.</summary>
+    static void Doomed(byte[] dir, int supervise, List<byte[]> killed, HashSet<int> supervises, HashSet<(ulong, ulong)> locks)
     {
         killed.Add(dir);
-        var status = Files.ReadAll([.. dir, .. "/supervise/status"u8], out _);
-        if (status != null && status.Length >= ServiceStatus.Size)
-        {
-            uint pid = ServiceStatus.Unpack(status).Pid;
-            if (pid != 0) Native.kill((int)pid, Native.SIGKILL);
-        }
-        if (supervise != 0) Native.kill(supervise, Native.SIGKILL);
+        if (supervise != 0) supervises.Add(supervise);
         else if (Files.Stat([.. dir, .. "/supervise/lock"u8], out var st) == 0) locks.Add((st.Dev, st.Ino));
     }
 }

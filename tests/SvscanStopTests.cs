@@ -149,6 +149,23 @@ public class SvscanStopTests
         NothingLeft(svscan);
     }
 
+    /// <summary>A removed directory takes the supervise's FIFOs and status with it: svscan
+    /// cannot tell it to stop, and kills it and what it runs at the bound.</summary>
+    [Fact]
+    public void AServiceWhoseDirectoryWasRemovedIsKilledAtTheBound()
+    {
+        using var tree = Scratch();
+        tree.Service("service/kept", "exec sleep 1000");
+        tree.Service("service/removed", "exec sleep 1001");
+        using var svscan = Svscan(tree, tree.Dir["svscan.err"], new Dictionary<string, string> { ["SVSCAN_STOP_TIMEOUT"] = "1000" });
+        Assert.True(WaitFor(() => Up(tree.Dir["service/kept"]) && Up(tree.Dir["service/removed"]), 30000));
+        Directory.Delete(tree.Dir["service/removed"], true);
+        Signal(svscan, "TERM", 111);
+        Assert.Equal("svscan: fatal: killed what still ran after the time allowed for stopping: removed\n",
+            File.ReadAllText(tree.Dir["svscan.err"]));
+        NothingLeft(svscan);
+    }
+
     [Fact]
     public void HupAndAlrmScanAtOnce()
     {
