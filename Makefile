@@ -42,7 +42,7 @@ endif
 # The package's maintainer: the last commit's author, unless given.
 MAINTAINER ?= $(shell git log -1 --format='%an <%ae>' 2>/dev/null)
 DEB = obj/daemontools-cs_$(VERSION)_amd64.deb
-# The systemd unit running svscanboot (the package's is named as Debian's, see deb/build).
+# The systemd unit running svscan, which stops the tree in order (the package's is named as Debian's, see deb/build).
 UNITDIR = /etc/systemd/system
 UNIT = svscan.service
 
@@ -141,8 +141,8 @@ bench: all
 
 # Like djb's package install: the commands under the prefix (links to the executable in
 # $(LIBDIR), and the scripts), /command and /usr/local/bin links to them, /service, the man
-# pages, and boot integration (a systemd unit running svscanboot; the classic inittab line is
-# in the README).
+# pages, and boot integration (a systemd unit running svscan; the classic inittab line with
+# svscanboot is in the README).
 install: all man
 	@$(MAKE) --no-print-directory install-files
 	install -d $(DESTDIR)/command $(DESTDIR)/usr/local/bin

@@ -30,6 +30,7 @@ public static unsafe class Native
     [DllImport(L, SetLastError = true)] public static extern int tk_signal_catch(int sig);
     [DllImport(L, SetLastError = true)] public static extern int tk_signal_set(int sig, int ignore);
     [DllImport(L)] public static extern int tk_signal_unblock(int sig);
+    [DllImport(L)] public static extern int tk_signal_ignored(int sig);
 
     // zlib's deflate, through the shim System.IO.Compression uses (core/Gzip.cs); the runtime
     // links the shim and zlib into every NativeAOT executable, the linker keeps what is called.
@@ -77,6 +78,7 @@ public static unsafe class Native
     [DllImport(C, SetLastError = true)] public static extern int fcntl(int fd, int cmd, int arg);
     [DllImport(C, SetLastError = true)] public static extern int flock(int fd, int op);
     [DllImport(C, SetLastError = true)] public static extern int fsync(int fd);
+    [DllImport(C, SetLastError = true)] public static extern int ioctl(int fd, ulong request, int* arg);
     [DllImport(C, SetLastError = true)] public static extern int chdir(byte* path);
     [DllImport(C, SetLastError = true)] public static extern int fchdir(int fd);
     [DllImport(C, SetLastError = true)] public static extern nint opendir(byte* path);
@@ -115,6 +117,7 @@ public static unsafe class Native
     public const int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0x40, O_TRUNC = 0x200,
         O_APPEND = 0x400, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
     public const int F_SETFD = 2, FD_CLOEXEC = 1;
+    public const ulong FIONREAD = 0x541b;
     public const int LOCK_EX = 2, LOCK_NB = 4;
     public const int WNOHANG = 1;
     public const nuint AT_EXECFN = 31;
@@ -189,6 +192,7 @@ public static unsafe class Native
         /// <summary>st_mtim's seconds: the time of the last write.</summary>
         [FieldOffset(88)] public long Mtime;
         public readonly bool IsDirectory => (Mode & S_IFMT) == S_IFDIR;
+        public readonly bool IsFifo => (Mode & S_IFMT) == S_IFIFO;
     }
 
     /// <summary>struct statfs on Linux x86-64 (only the fields used).</summary>
@@ -199,7 +203,7 @@ public static unsafe class Native
         [FieldOffset(32)] public ulong Bavail;
     }
 
-    public const int S_IFMT = 0xf000, S_IFDIR = 0x4000;
+    public const int S_IFMT = 0xf000, S_IFDIR = 0x4000, S_IFIFO = 0x1000;
     public const int ENOENT = 2, EINTR = 4, ENXIO = 6, EAGAIN = 11, ENOMEM = 12, EEXIST = 17, EINVAL = 22;
     public const int CLOCK_MONOTONIC = 1, CLOCK_BOOTTIME = 7, F_SETFL = 4, F_DUPFD_CLOEXEC = 1030;
     public const int ESRCH = 3;

@@ -1,5 +1,9 @@
-// Processes that are not this one's children, as the kernel shows them: when one started
-// (/proc/PID/stat), and waiting for one to end (a pidfd, which becomes readable when it has).
+// Processes that are not this one's children, as the kernel shows them in /proc (Linux): when
+// one started, which are whose children, and waiting for one to end (a pidfd, which becomes
+// readable when it has). supervise finds the ./run a killed supervise left; svscan KILLs what a
+// supervise runs along with the supervise, whether or not its status file can be read.
+using System.Collections.Generic;
+
 namespace Toolkit;
 
 public static unsafe class Processes
@@ -7,40 +11,65 @@ public static unsafe class Processes
     /// <summary>The kernel counts a process's start in these ticks since boot (USER_HZ, 100 on
     /// every Linux x86-64).</summary>
     const long TicksPerSecond = 100;
-    /// <summary>Fields of /proc/PID/stat after the command's closing parenthesis: the state is
-    /// the first (field 3 of proc(5)), the start time the twentieth (field 22).</summary>
-    const int StartTimeField = 19;
+    /// <summary>Fields of /proc/PID/stat after the command's closing parenthesis, counted from
+    /// 0: the state (field 3 of proc(5)), the parent (field 4), the start time (field 22).</summary>
+    const int StateField = 0, ParentField = 1, StartTimeField = 19;
+
+    /// <summary>Field number field (after the command) of /proc/PID/stat, given as the
+    /// directory entry's name; empty if the process is gone or the line is short.</summary>
+    static ReadOnlySpan<byte> StatField(ReadOnlySpan<byte> pid, int field, out bool zombie)
+    {
+        zombie = false;
+        var stat = Files.ReadAll([.. "/proc/"u8, .. pid, .. "/stat"u8], out _);
+        if (stat == null) return default;
+        // "PID (COMM) STATE PPID ...": COMM may hold anything, so the fields count from the last ')'.
+        var rest = stat.AsSpan(stat.AsSpan().LastIndexOf((byte)')') + 1);
+        for (int i = 0; ; i++)
+        {
+            rest = rest.TrimStart((byte)' ');
+            int end = rest.IndexOf((byte)' ');
+            if (end < 0) end = rest.Length;
+            var word = rest.Slice(0, end);
+            if (i == StateField) zombie = word.SequenceEqual("Z"u8) || word.SequenceEqual("X"u8);
+            if (i == field || word.IsEmpty) return word;
+            rest = rest.Slice(end);
+        }
+    }
+
+    static byte[] Name(int pid)
+    {
+        Span<byte> digits = stackalloc byte[20];
+        return digits.Slice(0, Numbers.Format(digits, (ulong)pid)).ToArray();
+    }
 
     /// <summary>When process pid started, in milliseconds since the Unix epoch by the time of
     /// day; false if there is no such process or it has ended (a zombie).</summary>
     public static bool StartedAt(int pid, out long unixMilliseconds)
     {
         unixMilliseconds = 0;
-        Span<byte> path = stackalloc byte[32];
-        int n = 0;
-        "/proc/"u8.CopyTo(path); n += 6;
-        n += Numbers.Format(path.Slice(n), (ulong)pid);
-        "/stat"u8.CopyTo(path.Slice(n)); n += 5;
-        var stat = Files.ReadAll(path.Slice(0, n), out _);
-        if (stat == null) return false;
-        var rest = stat.AsSpan(stat.AsSpan().LastIndexOf((byte)')') + 1);
-        ulong ticks = 0;
-        for (int field = 0; field <= StartTimeField; field++)
-        {
-            rest = rest.TrimStart((byte)' ');
-            int end = rest.IndexOf((byte)' ');
-            if (end < 0) end = rest.Length;
-            var word = rest.Slice(0, end);
-            if (field == 0 && (word.SequenceEqual("Z"u8) || word.SequenceEqual("X"u8))) return false;
-            if (field == StartTimeField && Numbers.ScanULong(word, out ticks) != word.Length) return false;
-            rest = rest.Slice(end);
-        }
+        var word = StatField(Name(pid), StartTimeField, out bool zombie);
+        if (zombie || word.IsEmpty || Numbers.ScanULong(word, out ulong ticks) != word.Length) return false;
         Native.TimeSpec real, boot;
         Native.clock_gettime(Native.CLOCK_REALTIME, &real);
         Native.clock_gettime(Native.CLOCK_BOOTTIME, &boot);
         long bootedAt = (real.Sec - boot.Sec) * 1000 + (real.Nsec - boot.Nsec) / 1000000;
         unixMilliseconds = bootedAt + (long)ticks * 1000 / TicksPerSecond;
         return true;
+    }
+
+    /// <summary>The pids of the processes whose parent is one of parents.</summary>
+    public static List<int> Children(HashSet<int> parents)
+    {
+        var found = new List<int>();
+        using var proc = Dir.Open("/proc"u8);
+        if (proc == null) return found;
+        while (proc.Next(out var entry))
+        {
+            if (entry.Length == 0 || Numbers.ScanULong(entry, out ulong pid) != entry.Length) continue;
+            var word = StatField(entry, ParentField, out _);
+            if (Numbers.ScanULong(word, out ulong ppid) > 0 && parents.Contains((int)ppid)) found.Add((int)pid);
+        }
+        return found;
     }
 
     /// <summary>How a wait for a process ended.</summary>

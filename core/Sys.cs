@@ -66,6 +66,13 @@ public static unsafe class Sys
         return true;
     }
 
+    /// <summary>How many bytes wait unread in a pipe (FIONREAD); -1 on error.</summary>
+    public static int Unread(int fd)
+    {
+        int n;
+        return Native.ioctl(fd, Native.FIONREAD, &n) == -1 ? -1 : n;
+    }
+
     /// <summary>poll(2) on fds (none: just wait), timeout in milliseconds (-1: none).</summary>
     public static int Poll(Span<Native.PollFd> fds, int timeout)
     {

@@ -34,7 +34,9 @@ public class InstallTests
         Assert.Contains("svc -dx /srv/service/* /srv/service/*/log", boot);
         Assert.Contains("env - PATH=$PATH svscan /srv/service 2>&1 | \\\nenv - PATH=$PATH readproctitle service errors: ....", boot);
         var unit = File.ReadAllText(t["etc/systemd/system/svscan.service"]);
-        Assert.Contains("ExecStart=/opt/tk/bin/svscanboot\n", unit);
+        Assert.Contains("\nExecStart=/opt/tk/bin/svscan /srv/service\n", unit);
+        Assert.Contains("\nEnvironment=PATH=/opt/tk/bin:/command:", unit);
+        Assert.Contains("\nKillMode=process\n", unit);
         foreach (var page in new[] { "man8/svc.8.gz", "man8/qmailctl.8.gz", "man8/svscanboot.8.gz", "man1/tcpserver.1.gz", "man1/date@.1.gz" })
         {
             var gz = t[$"opt/tk/share/man/{page}"];

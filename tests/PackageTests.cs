@@ -97,7 +97,7 @@ public class PackageTests
         var x = Run("dpkg-deb", new[] { "-x", Deb.Value, t["root"] });
         Assert.True(x.Exit == 0, x.ToString());
         var unit = File.ReadAllText(t["root/lib/systemd/system/daemontools-run.service"]);
-        Assert.Contains("\nExecStart=/usr/bin/svscanboot\n", unit);
+        Assert.Contains("\nExecStart=/usr/bin/svscan /etc/service\n", unit);
         var boot = File.ReadAllText(t["root/usr/bin/svscanboot"]);
         Assert.Contains("PATH=/usr/bin:/command:", boot);
         Assert.Contains("svc -dx /etc/service/* /etc/service/*/log", boot);

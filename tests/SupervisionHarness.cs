@@ -33,6 +33,9 @@ public sealed class Tree : IDisposable
 
     public int Start(string cwd, string output, params string[] argv) => Start(cwd, output, null, argv);
 
+    /// <summary>A process group started elsewhere, killed with the tree.</summary>
+    public void Adopt(int pgid) => groups.Add(pgid);
+
     /// <summary>A service directory NAME under the scratch directory with `run` = the script.</summary>
     public string Service(string name, string script, bool down = false)
     {

@@ -524,6 +524,14 @@ int tk_signal_catch(int sig)
   return sigaction(sig, &sa, 0);
 }
 
+/* Whether a program run later gets sig ignored (it was ignored when this program started and
+   has not been caught since): svscan leaves such a signal alone, so that its supervises still
+   get it ignored, as from djb's svscan. */
+int tk_signal_ignored(int sig)
+{
+  return sig > 0 && sig < NSIG && saved_ignored[sig];
+}
+
 /* djb's sig_unblock: tcpserver and supervise must see their children's ends, multilog its TERM
    and ALRM, even when started with them blocked. Children inherit the mask without it, as in
    the C programs. */
