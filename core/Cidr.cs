@@ -94,11 +94,9 @@ public static class Cidr
             address[2 * groups - 1] = (byte)(last + v);
             if (groups == Ipv6Groups)
             {
-                var theirs = Ip.FormatUcspi6(address);
-                if (theirs[^1] == ':' && theirs.AsSpan().Count((byte)':') < OneGroupRunColons) return CidrError.ZeroGroup;
-                keys.Add(theirs);
-                var ours = Ip.Format(address);
-                if (!ours.AsSpan().SequenceEqual(theirs)) keys.Add(ours);
+                var text = Ip.Format(address);
+                if (text[^1] == ':' && text.AsSpan().Count((byte)':') < OneGroupRunColons) return CidrError.ZeroGroup;
+                keys.Add(text);
                 continue;
             }
             int n = 0;

@@ -42,8 +42,10 @@ public static class Ip
     /// <summary>The longest text of an address (Format, Text6).</summary>
     public const int TextMax = 40;
 
-    /// <summary>Text of an IPv4 (dotted) or IPv6 address (lower-case hex, the longest run of two or
-    /// more zero groups as "::", a mapped address as ::ffff:a.b.c.d).</summary>
+    /// <summary>Text of an IPv4 (dotted) or IPv6 address as Debian's ucspi-tcp-ipv6 writes it
+    /// (its ip6_fmt, which its tcpserver also looks up in the rules): lower-case hex, the first
+    /// of the longest runs of zero groups as "::", even a run of one, a mapped address as
+    /// ::ffff:a.b.c.d.</summary>
     public static byte[] Format(ReadOnlySpan<byte> ip)
     {
         Span<byte> b = stackalloc byte[TextMax];
@@ -51,19 +53,7 @@ public static class Ip
     }
 
     /// <summary>Format into dst (TextMax bytes at most); returns the length.</summary>
-    public static int Format(Span<byte> dst, ReadOnlySpan<byte> ip) => Format(dst, ip, 2);
-
-    /// <summary>Text of an address as Debian's ucspi-tcp-ipv6 writes it (its ip6_fmt, which its
-    /// tcpserver looks up in the rules): as Format, but a single zero group also becomes "::"
-    /// (the first of the longest runs).</summary>
-    public static byte[] FormatUcspi6(ReadOnlySpan<byte> ip)
-    {
-        Span<byte> b = stackalloc byte[TextMax];
-        return b.Slice(0, Format(b, ip, 1)).ToArray();
-    }
-
-    /// <summary>Format with the shortest run of zero groups that becomes "::".</summary>
-    static int Format(Span<byte> dst, ReadOnlySpan<byte> ip, int shortestRun)
+    public static int Format(Span<byte> dst, ReadOnlySpan<byte> ip)
     {
         if (ip.Length == 4) return Format4(dst, ip);
         if (IsMapped(ip))
@@ -71,7 +61,7 @@ public static class Ip
             "::ffff:"u8.CopyTo(dst);
             return 7 + Format4(dst.Slice(7), ip.Slice(12));
         }
-        int bestStart = -1, bestLen = shortestRun - 1;
+        int bestStart = -1, bestLen = 0;
         for (int i = 0; i < 8;)
         {
             if (ip[2 * i] != 0 || ip[2 * i + 1] != 0) { i++; continue; }

@@ -70,10 +70,10 @@ public class TcprulesCidrTests
     [InlineData("2001:db8:1234::/48", "2001:db8:1234:")]
     [InlineData("2001:db8:1:2:3:4:5:6/128", "2001:db8:1:2:3:4:5:6")]
     [InlineData("2001:db8:1:2:3:4:5:6/127", "2001:db8:1:2:3:4:5:6 2001:db8:1:2:3:4:5:7")]
-    // a single zero group: "::" for Debian's ucspi-tcp-ipv6, "0" for ours
-    [InlineData("2001:db8:0:1:1:1:1:0/127", "2001:db8::1:1:1:1:0 2001:db8:0:1:1:1:1:0 2001:db8::1:1:1:1:1 2001:db8:0:1:1:1:1:1")]
+    // a single zero group is "::" too, as Debian's ucspi-tcp-ipv6 writes it
+    [InlineData("2001:db8:0:1:1:1:1:0/127", "2001:db8::1:1:1:1:0 2001:db8::1:1:1:1:1")]
     [InlineData("2001:0:0:1:0:0:5:4/127", "2001::1:0:0:5:4 2001::1:0:0:5:5")]
-    [InlineData("1:2:3:4:5:6:7:0/128", "1:2:3:4:5:6:7:: 1:2:3:4:5:6:7:0")]
+    [InlineData("1:2:3:4:5:6:7:0/128", "1:2:3:4:5:6:7::")]
     public void IPv6BlockKeys(string block, string keys)
     {
         var ours = Compiled(Ours("tcprules"), $"{block}:deny\n");
@@ -91,7 +91,7 @@ public class TcprulesCidrTests
     [InlineData("::ffff:1.2.3.4", "::ffff:1.2.3.4")]
     [InlineData("0:0:0:0:0:0:0:0", "::")]
     public void Ucspi6Text(string address, string text) =>
-        Assert.Equal(text, Encoding.ASCII.GetString(Ip.FormatUcspi6(IPAddress.Parse(address).GetAddressBytes())));
+        Assert.Equal(text, Encoding.ASCII.GetString(Ip.Format(IPAddress.Parse(address).GetAddressBytes())));
 
     // Malformed blocks: exit 100 as for tcprules' other rule errors, the line number, and the
     // old cdb left as it was.
@@ -274,7 +274,7 @@ public class TcprulesCidrTests
             for (int a = 0; a < 30; a++)
             {
                 var ip = random.Next(5) == 0 ? RandomIp(random, length) : Inside(random, blocks[random.Next(blocks.Count)]);
-                var texts = length == 4 ? new[] { string.Join('.', ip) } : new[] { Ip.FormatUcspi6(ip), Ip.Format(ip) }.Select(Encoding.ASCII.GetString).ToArray();
+                var texts = length == 4 ? new[] { string.Join('.', ip) } : new[] { Encoding.ASCII.GetString(Ip.Format(ip)) };
                 foreach (var text in texts.Distinct())
                 {
                     var expect = Reference(blocks, ip);

@@ -250,7 +250,7 @@ public class TcpserverTests : IClassFixture<TcpserverDns>
         using var s = new Server(Ours("tcpserver"), $"-v -R -H -l0 -x {d["r.cdb"]}", "echo served", Env(), host: "::1");
         Assert.Equal("", Server.Exchange(new System.Net.IPEndPoint(System.Net.IPAddress.IPv6Loopback, s.Port)));
         Assert.True(s.WaitLog("status 25600"), s.Log);
-        foreach (var text in new[] { "::1", "::", "1:2:3:4:5:6:7:8", "fe80::1:0:0:2", "1::", "2001:db8::ff00:42:8329", "::ffff:1.2.3.4" })
+        foreach (var text in new[] { "::1", "::", "1:2:3:4:5:6:7:8", "fe80::1:0:0:2", "1::", "2001:db8::ff00:42:8329", "::ffff:1.2.3.4", "2001:db8::1:1:1:1:1", "1:2:3:4:5:6:7::" })
         {
             Assert.True(Ip.Scan6(Encoding.ASCII.GetBytes(text), out var ip), text);
             Assert.Equal(text, Encoding.ASCII.GetString(Ip.Format(ip)));
