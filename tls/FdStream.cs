@@ -8,8 +8,6 @@ sealed class FdStream(int input, int output) : Stream
     public const long NoDeadline = long.MaxValue;
     /// <summary>Clock time after which a read or write fails with TimeoutException.</summary>
     public long Deadline = NoDeadline;
-    /// <summary>Whether a read has met the end of the input.</summary>
-    public bool SawEnd;
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
@@ -18,7 +16,6 @@ sealed class FdStream(int input, int output) : Stream
         Wait(input, Native.POLLIN);
         int r = Sys.Read(input, buffer);
         if (r == -1) throw new SystemError(Native.Errno);
-        if (r == 0) SawEnd = true;
         return r;
     }
 

@@ -13,6 +13,8 @@ static class TlsRelay
 {
     // A TLS record's largest payload: one read fills one record.
     const int Chunk = 16384;
+    // Set by the first direction to fail: the other's failure then follows from it and is not reported.
+    static int failed;
 
     /// <summary>Relays until the program (pid) has ended, then exits as it did. pending is
     /// output of the program read before the relay started, sent first.</summary>
@@ -35,7 +37,7 @@ static class TlsRelay
             try { r = tls.Read(buf, 0, buf.Length); }
             catch (Exception e)
             {
-                Errors.Warn(warning, "unable to read from the client: "u8, TlsServer.Reason(e, connection));
+                Report(warning, "unable to read from the client: "u8, e, connection);
                 break;
             }
             // The program's end (EPIPE) only means nothing more is wanted from the client.
@@ -60,10 +62,15 @@ static class TlsRelay
         }
         catch (Exception e)
         {
-            Errors.Warn(warning, "unable to write to the client: "u8, TlsServer.Reason(e, connection));
+            Report(warning, "unable to write to the client: "u8, e, connection);
         }
         Native.close(fromChild);
         // The client sees the end; the program's input stays open for what it still sends.
         if (Native.shutdown(1, Native.SHUT_WR) == -1) Native.close(1);
+    }
+
+    static void Report(byte[] warning, ReadOnlySpan<byte> what, Exception e, FdStream connection)
+    {
+        if (Interlocked.Exchange(ref failed, 1) == 0) Errors.Warn(warning, what, TlsServer.Reason(e, connection));
     }
 }

@@ -126,10 +126,10 @@ sealed class TlsServer
             if (x is TimeoutException) return "timed out"u8.ToArray();
             if (x is SystemError s) return Errors.Text(s.Errno).ToArray();
         }
-        if (connection.SawEnd) return "connection closed by the client"u8.ToArray();
-        var inner = e;
-        while (inner.InnerException != null) inner = inner.InnerException;
-        return Encoding.UTF8.GetBytes(inner.Message);
+        // The innermost: OpenSSL's own reason where there is one.
+        var m = e;
+        while (m.InnerException != null) m = m.InnerException;
+        return Encoding.UTF8.GetBytes(m.Message);
     }
 
     /// <summary>ucspi-ssl's variables for the program: SSL_PROTOCOL as OpenSSL names the version,
