@@ -17,12 +17,16 @@ sealed class TlsServer
     readonly byte[] warning;
     readonly SslServerAuthenticationOptions options;
     readonly long timeout;
+    /// <summary>The environment this program started with, for the program it runs: loading
+    /// OpenSSL changes this process's own.</summary>
+    public readonly List<byte[]> Started;
 
-    TlsServer(byte[] warning, SslServerAuthenticationOptions options, long timeout)
+    TlsServer(byte[] warning, SslServerAuthenticationOptions options, long timeout, List<byte[]> started)
     {
         this.warning = warning;
         this.options = options;
         this.timeout = timeout;
+        Started = started;
     }
 
     /// <summary>The command line's certificate, key and timeout options, shared by both programs.</summary>
@@ -50,6 +54,7 @@ sealed class TlsServer
     /// is wrong and how (exit 111): the program is then never run.</summary>
     public static TlsServer Load(string name, Settings s)
     {
+        var started = new List<byte[]>(Args.Environ());
         var fatal = Encoding.ASCII.GetBytes(name + ": fatal: ");
         var cert = s.Cert ?? Args.GetEnv("CERTFILE"u8);
         var key = s.Key ?? Args.GetEnv("KEYFILE"u8);
@@ -71,13 +76,26 @@ sealed class TlsServer
         for (int i = 1; i < chain.Count; i++) intermediates.Add(chain[i]);
         var options = new SslServerAuthenticationOptions
         {
-            ServerCertificateContext = SslStreamCertificateContext.Create(leaf[0], intermediates, offline: true),
+            ServerCertificateContext = Context(leaf[0], intermediates),
             EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
             ClientCertificateRequired = false,
             AllowRenegotiation = false,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
         };
-        return new TlsServer(Encoding.ASCII.GetBytes(name + ": warning: "), options, (long)s.Timeout * MillisecondsPerSecond);
+        return new TlsServer(Encoding.ASCII.GetBytes(name + ": warning: "), options, (long)s.Timeout * MillisecondsPerSecond, started);
+    }
+
+    // Where OpenSSL, and .NET through it, finds the system's trusted CA certificates.
+    static readonly byte[][] TrustStoreVariables = ["SSL_CERT_FILE"u8.ToArray(), "SSL_CERT_DIR"u8.ToArray()];
+
+    /// <summary>The certificate with the intermediates to send. Making it builds the chain, for
+    /// which .NET reads every CA certificate of the system's trust store (nine tenths of a start's
+    /// time): the chain sent is the certificate file's in any case, so the store is pointed at
+    /// nothing in this process's own environment (the program gets the one tlsd started with).</summary>
+    static SslStreamCertificateContext Context(X509Certificate2 leaf, X509Certificate2Collection intermediates)
+    {
+        foreach (var v in TrustStoreVariables) Exec.SetOwnEnv(v, "/dev/null"u8.ToArray());
+        return SslStreamCertificateContext.Create(leaf, intermediates, offline: true);
     }
 
     static string ReadPem(byte[] fatal, ReadOnlySpan<byte> what, byte[] path)
@@ -132,12 +150,12 @@ sealed class TlsServer
         return Encoding.UTF8.GetBytes(m.Message);
     }
 
-    /// <summary>ucspi-ssl's variables for the program: SSL_PROTOCOL as OpenSSL names the version,
-    /// SSL_CIPHER the suite's IANA name.</summary>
-    public static List<byte[]> Environment(SslStream tls)
+    /// <summary>The program's environment: the one this program started with, and ucspi-ssl's
+    /// variables: SSL_PROTOCOL as OpenSSL names the version, SSL_CIPHER the suite's IANA name.</summary>
+    public List<byte[]> Environment(SslStream tls)
     {
         var env = new List<byte[]>();
-        foreach (var e in Args.Environ())
+        foreach (var e in Started)
             if (!e.AsSpan().StartsWith("SSL_PROTOCOL="u8) && !e.AsSpan().StartsWith("SSL_CIPHER="u8)) env.Add(e);
         env.Add(Exec.Change("SSL_PROTOCOL"u8, tls.SslProtocol == SslProtocols.Tls13 ? "TLSv1.3"u8 : "TLSv1.2"u8));
         env.Add(Exec.Change("SSL_CIPHER"u8, Encoding.ASCII.GetBytes(tls.NegotiatedCipherSuite.ToString())));

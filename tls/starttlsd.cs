@@ -28,7 +28,7 @@ static class Starttlsd
 
         var server = TlsServer.Load("starttlsd", settings);
         Native.tk_signal_set(Native.SIGPIPE, 1);
-        var child = Relay.Start("starttlsd: fatal: "u8, prog, null);
+        var child = Relay.Start("starttlsd: fatal: "u8, prog, server.Started);
         if (!new Plaintext(child, dialect).Run(out var leftover))
         {
             Native.close(child.FromChild);

@@ -23,7 +23,7 @@ static class Tlsd
         Native.tk_signal_set(Native.SIGPIPE, 1);
         var connection = new FdStream(0, 1);
         var tls = server.Handshake(connection);
-        var child = Relay.Start("tlsd: fatal: "u8, prog, TlsServer.Environment(tls));
+        var child = Relay.Start("tlsd: fatal: "u8, prog, server.Environment(tls));
         TlsRelay.Run("tlsd: warning: "u8.ToArray(), tls, connection, child.ToChild, child.FromChild, child.Pid);
         return 0;
     }
