@@ -225,6 +225,25 @@ public class TlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
     }
 
     [Fact]
+    public void PlaintextPipelinedAfterStlsNeverReachesTheProgram()
+    {
+        using var t = new TempDir();
+        var seen = t["seen"];
+        using var s = Serve("starttlsd", $"-s pop3 sh -c 'tee {seen} | {Fixture("qmail-popup")} host {Fixture("checkpassword")} true'");
+        using var raw = Connect(s.Port);
+        Assert.StartsWith("+OK <", ReadLineCrlf(raw));
+        Send(raw, "USER before\r\nSTLS\r\nUSER injected\r\n");
+        Assert.Equal("+OK \r\n", ReadLineCrlf(raw));
+        Assert.Equal("+OK begin TLS negotiation\r\n", ReadLineCrlf(raw));
+        using var tls = Client(raw);
+        Send(tls, "QUIT\r\n");
+        Assert.Equal("+OK \r\n", ReadLineCrlf(tls));
+        Assert.True(s.WaitLog("starttlsd: warning: dropped 15 bytes sent after the TLS command\n"), s.Log);
+        Assert.True(WaitFor(() => File.Exists(seen) && File.ReadAllText(seen).EndsWith("QUIT\r\n")));
+        Assert.Equal("USER before\r\nQUIT\r\n", File.ReadAllText(seen));
+    }
+
+    [Fact]
     public void StarttlsWithArgumentsIsASyntaxError()
     {
         using var s = Serve("starttlsd", "-s smtp " + Fixture("qmail-smtpd"));

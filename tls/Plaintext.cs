@@ -99,7 +99,8 @@ sealed class Plaintext
         }
         side.Unread.Add(buf.AsSpan(0, r));
         int start = 0;
-        while (side.Unread.Length > start)
+        // After the line that starts the upgrade, the program's output is for the TLS session.
+        while (side.Unread.Length > start && !upgrade)
         {
             var rest = side.Unread.Span.Slice(start);
             int nl = rest.IndexOf((byte)'\n');
