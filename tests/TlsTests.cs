@@ -85,6 +85,55 @@ public class TlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
         Assert.True(s.WaitLog("protocol=TLSv1.3 cipher=TLS_AES_256_GCM_SHA384"), s.Log);
     }
 
+    /// <summary>Runs a run script qmailctl setup made, in a process group of its own (killed at the end).</summary>
+    sealed class RunScript : IDisposable
+    {
+        readonly int pgid;
+        public RunScript(string run) =>
+            pgid = int.Parse(Sh($"cd {Path.GetDirectoryName(run)} && DNSCACHEIP=0.0.0.0 setsid ./run >output 2>&1 </dev/null & echo $!").Out.Trim());
+        public void Dispose() => Sh($"/bin/kill -KILL -- -{pgid}");
+    }
+
+    static bool Listening(int port)
+    {
+        try { using var c = new TcpClient(); c.Connect("127.0.0.1", port); return true; }
+        catch (SocketException) { return false; }
+    }
+
+    [Fact]
+    public void QmailctlSetupTlsServicesServeRealClients()
+    {
+        using var t = new TempDir();
+        string qmail = t["var/qmail"], service = t["service"];
+        Directory.CreateDirectory(Path.Combine(qmail, "bin"));
+        foreach (var f in Directory.GetFiles(Path.Combine(Root, "tests/fixtures/qmail-bin")).Where(f => !f.EndsWith(".md")))
+            File.Copy(f, Path.Combine(qmail, "bin", Path.GetFileName(f)));
+        t.Write("var/qmail/control/me", "test.localhost\n");
+        t.Write("var/qmail/control/rcpthosts", "test.localhost\n");
+        int smtp = QmailTree.FreePort(), submission = QmailTree.FreePort(), smtps = QmailTree.FreePort(), pop3s = QmailTree.FreePort();
+        var setup = Run(Ours("qmailctl"), new[] { "setup", "--unprivileged", "--pop3", "--bin", Path.GetDirectoryName(Ours("tlsd")),
+            "--qmail", qmail, "--service", service, "--rules", t["etc/tcp.smtp"], "--log-dir", t["log"],
+            "--smtp-host", "127.0.0.1", "--smtp-port", smtp.ToString(), "--submission-port", submission.ToString(),
+            "--smtps-port", smtps.ToString(), "--pop3-host", "127.0.0.1", "--pop3s-port", pop3s.ToString(),
+            "--checkpassword", Path.Combine(qmail, "bin/checkpassword"), "--tls", $"{certs.Cert},{certs.Key}" });
+        Assert.True(setup.Exit == 0, setup.ToString());
+        var supervise = Path.Combine(qmail, "supervise");
+        using var a = new RunScript(Path.Combine(supervise, "qmail-smtpd/run"));
+        using var b = new RunScript(Path.Combine(supervise, "qmail-submission/run"));
+        using var c = new RunScript(Path.Combine(supervise, "qmail-smtpsd/run"));
+        using var d = new RunScript(Path.Combine(supervise, "qmail-pop3sd/run"));
+        foreach (var port in new[] { smtp, submission, smtps, pop3s })
+            Assert.True(WaitFor(() => Listening(port), 30000), port + ": " + string.Join("\n", Directory.GetFiles(supervise, "output", SearchOption.AllDirectories).Select(File.ReadAllText)));
+        foreach (var (port, mode) in new[] { (smtp, "--tls"), (submission, "--tls"), (smtps, "--tlsc") })
+        {
+            var r = Swaks(port, mode);
+            Assert.True(r.Exit == 0, r.ToString());
+            Assert.Contains("=== TLS started with cipher TLSv1.3", r.Out);
+        }
+        var pop = Sh($"printf 'USER u\\nQUIT\\n' | openssl s_client -connect 127.0.0.1:{pop3s} -crlf -ign_eof -quiet", timeoutMs: 30000);
+        Assert.Matches("^\\+OK <[^>]*@test.localhost>\r\n\\+OK \r\n\\+OK \r\n$", pop.Out);
+    }
+
     [Fact]
     public void Tls12WithAChainFile()
     {
