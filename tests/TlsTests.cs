@@ -318,6 +318,25 @@ public class TlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
         Assert.False(File.Exists(t["ran"]));
     }
 
+    [Fact]
+    public void StarttlsdTimesOutAStalledHandshakeAndChecksTheKeyFirst()
+    {
+        using (var s = Serve("starttlsd", "-s smtp " + Fixture("qmail-smtpd"), "-t 1"))
+        {
+            using var raw = Connect(s.Port);
+            Assert.Equal("220 localhost ESMTP\r\n", ReadReply(raw));
+            Send(raw, "STARTTLS\r\n");
+            Assert.Equal("220 2.0.0 ready to start TLS\r\n", ReadReply(raw));
+            Assert.Equal(-1, raw.ReadByte());
+            Assert.True(s.WaitLog("starttlsd: warning: TLS handshake failed: timed out\n"), s.Log);
+        }
+        using var t = new TempDir();
+        using var bad = new Server(Ours("tcpserver"), "-v", $"{Ours("starttlsd")} -s pop3 -c {certs.Cert} -k {certs.OtherKey} touch {t["ran"]}");
+        Assert.Equal("", Server.Exchange(bad.Port, "", shutdown: false));
+        Assert.True(bad.WaitLog($"starttlsd: fatal: unable to use key {certs.OtherKey}: it does not match the certificate in {certs.Cert}\n"), bad.Log);
+        Assert.False(File.Exists(t["ran"]));
+    }
+
     [Theory]
     [InlineData("key", "tlsd: fatal: unable to use key {other}: it does not match the certificate in {cert}\n")]
     [InlineData("missing", "tlsd: fatal: unable to read certificate {dir}/missing.pem: file does not exist\n")]
@@ -352,6 +371,17 @@ public class TlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
         var r = Run(Ours(prog), args, env: new Dictionary<string, string> { ["CERTFILE"] = null, ["KEYFILE"] = null });
         Assert.Equal(100, r.Exit);
         Assert.Equal(message, r.Err);
+    }
+
+    [Fact]
+    public void TheTlsExecutableRunsByLinkName()
+    {
+        foreach (var c in new[] { "tlsd", "starttlsd" }) Assert.Equal("tls", new FileInfo(Ours(c)).LinkTarget);
+        using var t = new TempDir();
+        File.CreateSymbolicLink(t["frobnicate"], Ours("tls"));
+        var r = Run(t["frobnicate"], new string[0]);
+        Assert.Equal(100, r.Exit);
+        Assert.Equal($"tls: usage: run as tlsd or starttlsd, through a link of that name\ntls: fatal: not a command: {t["frobnicate"]}\n", r.Err);
     }
 
     [Fact]
