@@ -40,25 +40,21 @@ sealed class Plaintext
     /// <summary>Ends the phase for the handshake once what is for the client has been sent.</summary>
     public void Upgrade() => upgrade = true;
 
-    /// <summary>Runs the phase: true when the upgrade is due, with the program's output read but
-    /// not yet passed on in Leftover; false when the program's output has ended and all of it
-    /// has been sent.</summary>
-    public bool Run(out byte[] leftover)
+    /// <summary>The program's output read but not yet passed on, for the TLS session.</summary>
+    public byte[] Leftover => program.Unread.ToArray();
+
+    /// <summary>Runs the phase: true when the upgrade is due; false when the session is over (the
+    /// program's output has ended and all of it has been sent, or the client can no longer be
+    /// written to), with the program's input closed.</summary>
+    public bool Run()
     {
         Span<Native.PollFd> fds = stackalloc Native.PollFd[4];
         var buf = new byte[Chunk];
         for (;;)
         {
-            if (toClient.Length == toClientDone && (upgrade || !programOpen))
-            {
-                leftover = program.Unread.ToArray();
-                return upgrade;
-            }
-            if (!clientOpen && toProgram.Length == toProgramDone && !toProgramClosed)
-            {
-                Native.close(child.ToChild);
-                toProgramClosed = true;
-            }
+            if (toClient.Length == toClientDone && upgrade) return true;
+            if (toClient.Length == toClientDone && !programOpen) return CloseProgramInput();
+            if (!clientOpen && toProgram.Length == toProgramDone) CloseProgramInput();
             int n = 0, fromClient = -1, intoProgram = -1, fromProgram = -1, intoClient = -1;
             if (clientOpen && !paused && toProgram.Length == toProgramDone) { fromClient = n; fds[n++] = new() { Fd = 0, Events = Native.POLLIN }; }
             if (toProgram.Length > toProgramDone) { intoProgram = n; fds[n++] = new() { Fd = child.ToChild, Events = Native.POLLOUT }; }
@@ -77,11 +73,16 @@ sealed class Plaintext
                 clientOpen = false;
             }
             if (intoClient >= 0 && fds[intoClient].Revents != 0 && !Write(1, toClient, ref toClientDone))
-            {
-                leftover = null;
-                return false;
-            }
+                return CloseProgramInput();
         }
+    }
+
+    /// <summary>Closes the program's input, once; false, for the end of Run.</summary>
+    bool CloseProgramInput()
+    {
+        if (!toProgramClosed) Native.close(child.ToChild);
+        toProgramClosed = true;
+        return false;
     }
 
     delegate void LineHandler(ReadOnlySpan<byte> line, Plaintext session);

@@ -16,19 +16,18 @@ static class TlsRelay
     // Set by the first direction to fail: the other's failure then follows from it and is not reported.
     static int failed;
 
-    /// <summary>Relays until the program (pid) has ended, then exits as it did. pending is
-    /// output of the program read before the relay started, sent first.</summary>
-    public static void Run(byte[] warning, SslStream tls, FdStream connection, int toChild, int fromChild, int pid,
-        ReadOnlySpan<byte> pending = default)
+    /// <summary>Relays until the program has ended, then exits as it did. pending is output of
+    /// the program read before the relay started, sent first.</summary>
+    public static void Run(byte[] warning, SslStream tls, Relay.Child program, ReadOnlySpan<byte> pending = default)
     {
-        var fromClient = new Thread(() => ClientToProgram(warning, tls, connection, toChild), 256 * 1024);
+        var fromClient = new Thread(() => ClientToProgram(warning, tls, program.ToChild), 256 * 1024);
         fromClient.IsBackground = true;
         fromClient.Start();
-        ProgramToClient(warning, tls, connection, fromChild, pending);
-        Exec.ExitAs(Exec.WaitPid(pid));
+        ProgramToClient(warning, tls, program.FromChild, pending);
+        Exec.ExitAs(Exec.WaitPid(program.Pid));
     }
 
-    static void ClientToProgram(byte[] warning, SslStream tls, FdStream connection, int toChild)
+    static void ClientToProgram(byte[] warning, SslStream tls, int toChild)
     {
         var buf = new byte[Chunk];
         for (;;)
@@ -37,7 +36,7 @@ static class TlsRelay
             try { r = tls.Read(buf, 0, buf.Length); }
             catch (Exception e)
             {
-                Report(warning, "unable to read from the client: "u8, e, connection);
+                Report(warning, "unable to read from the client: "u8, e);
                 break;
             }
             // The program's end (EPIPE) only means nothing more is wanted from the client.
@@ -46,7 +45,7 @@ static class TlsRelay
         Native.close(toChild);
     }
 
-    static void ProgramToClient(byte[] warning, SslStream tls, FdStream connection, int fromChild, ReadOnlySpan<byte> pending)
+    static void ProgramToClient(byte[] warning, SslStream tls, int fromChild, ReadOnlySpan<byte> pending)
     {
         var buf = new byte[Chunk];
         try
@@ -62,15 +61,15 @@ static class TlsRelay
         }
         catch (Exception e)
         {
-            Report(warning, "unable to write to the client: "u8, e, connection);
+            Report(warning, "unable to write to the client: "u8, e);
         }
         Native.close(fromChild);
         // The client sees the end; the program's input stays open for what it still sends.
         if (Native.shutdown(1, Native.SHUT_WR) == -1) Native.close(1);
     }
 
-    static void Report(byte[] warning, ReadOnlySpan<byte> what, Exception e, FdStream connection)
+    static void Report(byte[] warning, ReadOnlySpan<byte> what, Exception e)
     {
-        if (Interlocked.Exchange(ref failed, 1) == 0) Errors.Warn(warning, what, TlsServer.Reason(e, connection));
+        if (Interlocked.Exchange(ref failed, 1) == 0) Errors.Warn(warning, what, TlsServer.Reason(e));
     }
 }

@@ -68,15 +68,17 @@ sealed class TlsServer
         catch (CryptographicException) { Errors.Die(111, fatal, "unable to use certificate "u8, cert, ": bad PEM data"u8); }
         if (chain.Count == 0) Errors.Die(111, fatal, "unable to use certificate "u8, cert, ": no CERTIFICATE in it"u8);
 
-        var leaf = WithKey(chain[0], keyText);
-        if (leaf == null) Errors.Die(111, fatal, "unable to use key "u8, key, ": no unencrypted RSA or EC PRIVATE KEY in it"u8);
-        if (leaf.Length == 0) Errors.Die(111, fatal, "unable to use key "u8, key, ": it does not match the certificate in "u8, cert);
+        switch (WithKey(chain[0], keyText, out var leaf))
+        {
+            case Key.Missing: Errors.Die(111, fatal, "unable to use key "u8, key, ": no unencrypted RSA or EC PRIVATE KEY in it"u8); break;
+            case Key.NotTheCertificates: Errors.Die(111, fatal, "unable to use key "u8, key, ": it does not match the certificate in "u8, cert); break;
+        }
 
         var intermediates = new X509Certificate2Collection();
         for (int i = 1; i < chain.Count; i++) intermediates.Add(chain[i]);
         var options = new SslServerAuthenticationOptions
         {
-            ServerCertificateContext = Context(leaf[0], intermediates),
+            ServerCertificateContext = Context(leaf, intermediates),
             EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
             ClientCertificateRequired = false,
             AllowRenegotiation = false,
@@ -105,17 +107,17 @@ sealed class TlsServer
         return Encoding.ASCII.GetString(data);
     }
 
-    /// <summary>The certificate with the key: null if the text holds no usable key, empty if the
-    /// key is not the certificate's.</summary>
-    static X509Certificate2[] WithKey(X509Certificate2 cert, string keyText)
+    enum Key { Fits, Missing, NotTheCertificates }
+
+    /// <summary>The certificate with the key in keyText, if it holds one that fits.</summary>
+    static Key WithKey(X509Certificate2 cert, string keyText, out X509Certificate2 withKey)
     {
+        withKey = null;
         AsymmetricAlgorithm key = Import(RSA.Create(), keyText) ?? Import(ECDsa.Create(), keyText);
-        if (key == null) return null;
-        try
-        {
-            return [key is RSA rsa ? cert.CopyWithPrivateKey(rsa) : cert.CopyWithPrivateKey((ECDsa)key)];
-        }
-        catch (Exception e) when (e is ArgumentException or CryptographicException) { return []; }
+        if (key == null) return Key.Missing;
+        try { withKey = key is RSA rsa ? cert.CopyWithPrivateKey(rsa) : cert.CopyWithPrivateKey((ECDsa)key); }
+        catch (Exception e) when (e is ArgumentException or CryptographicException) { return Key.NotTheCertificates; }
+        return Key.Fits;
     }
 
     static AsymmetricAlgorithm Import(AsymmetricAlgorithm key, string text)
@@ -124,20 +126,21 @@ sealed class TlsServer
         catch (Exception e) when (e is ArgumentException or CryptographicException) { return null; }
     }
 
-    /// <summary>The handshake on the connection, within the timeout; on failure a warning
-    /// saying why and exit 111.</summary>
-    public SslStream Handshake(FdStream connection)
+    /// <summary>The handshake on the connection (descriptors 0 and 1), within the timeout; on
+    /// failure a warning saying why and exit 111.</summary>
+    public SslStream Handshake()
     {
+        var connection = new FdStream(0, 1);
         var tls = new SslStream(connection, leaveInnerStreamOpen: true);
         connection.Deadline = Clock.Now() + timeout;
         try { tls.AuthenticateAsServer(options); }
-        catch (Exception e) { Errors.Die(111, warning, "TLS handshake failed: "u8, Reason(e, connection)); }
+        catch (Exception e) { Errors.Die(111, warning, "TLS handshake failed: "u8, Reason(e)); }
         connection.Deadline = FdStream.NoDeadline;
         return tls;
     }
 
     /// <summary>Why a TLS operation failed, for a warning.</summary>
-    public static byte[] Reason(Exception e, FdStream connection)
+    public static byte[] Reason(Exception e)
     {
         for (var x = e; x != null; x = x.InnerException)
         {

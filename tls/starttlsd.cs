@@ -29,15 +29,15 @@ static class Starttlsd
         var server = TlsServer.Load("starttlsd", settings);
         Native.tk_signal_set(Native.SIGPIPE, 1);
         var child = Relay.Start("starttlsd: fatal: "u8, prog, server.Started);
-        if (!new Plaintext(child, dialect).Run(out var leftover))
+        var plaintext = new Plaintext(child, dialect);
+        if (!plaintext.Run())
         {
             Native.close(child.FromChild);
             if (Native.shutdown(1, Native.SHUT_WR) == -1) Native.close(1);
             Exec.ExitAs(Exec.WaitPid(child.Pid));
         }
-        var connection = new FdStream(0, 1);
-        var tls = server.Handshake(connection);
-        TlsRelay.Run(Warning, tls, connection, child.ToChild, child.FromChild, child.Pid, leftover);
+        var tls = server.Handshake();
+        TlsRelay.Run(Warning, tls, child, plaintext.Leftover);
         return 0;
     }
 

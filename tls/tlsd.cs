@@ -21,10 +21,9 @@ static class Tlsd
 
         var server = TlsServer.Load("tlsd", settings);
         Native.tk_signal_set(Native.SIGPIPE, 1);
-        var connection = new FdStream(0, 1);
-        var tls = server.Handshake(connection);
+        var tls = server.Handshake();
         var child = Relay.Start("tlsd: fatal: "u8, prog, server.Environment(tls));
-        TlsRelay.Run("tlsd: warning: "u8.ToArray(), tls, connection, child.ToChild, child.FromChild, child.Pid);
+        TlsRelay.Run("tlsd: warning: "u8.ToArray(), tls, child);
         return 0;
     }
 
