@@ -297,6 +297,35 @@ public class TlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
     }
 
     [Fact]
+    public void StarttlsIsTheLastLineOfAMultilineEhloReply()
+    {
+        var prog = "sh -c 'printf \"220 x\\r\\n\"; read l; printf \"250-x\\r\\n250-PIPELINING\\r\\n250 8BITMIME\\r\\n\"; read l; printf \"221 bye\\r\\n\"'";
+        using var s = Serve("starttlsd", "-s smtp " + prog);
+        Assert.Equal("220 x\r\n250-x\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 STARTTLS\r\n221 bye\r\n",
+            Server.Exchange(s.Port, "EHLO a\r\nQUIT\r\n"));
+    }
+
+    [Fact]
+    public void AMessageLineStarttlsIsText()
+    {
+        using var t = new TempDir();
+        var seen = t["seen"];
+        using var s = Serve("starttlsd", $"-s smtp sh -c 'tee {seen} | {Fixture("qmail-smtpd")}'", env: Relay);
+        using var raw = Connect(s.Port);
+        Assert.Equal("220 localhost ESMTP\r\n", ReadReply(raw));
+        Send(raw, "MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n");
+        Assert.Equal("250 ok\r\n", ReadReply(raw));
+        Assert.Equal("250 ok\r\n", ReadReply(raw));
+        Assert.Equal("354 go ahead\r\n", ReadReply(raw));
+        Send(raw, "STARTTLS\r\n.\r\n");
+        Assert.StartsWith("250 ok ", ReadReply(raw));
+        Send(raw, "QUIT\r\n");
+        Assert.Equal("221 localhost\r\n", ReadReply(raw));
+        Assert.True(WaitFor(() => File.Exists(seen) && File.ReadAllText(seen).EndsWith("QUIT\r\n")));
+        Assert.Contains("DATA\r\nSTARTTLS\r\n.\r\nQUIT\r\n", File.ReadAllText(seen));
+    }
+
+    [Fact]
     public void StarttlsWithArgumentsIsASyntaxError()
     {
         using var s = Serve("starttlsd", "-s smtp " + Fixture("qmail-smtpd"));
