@@ -246,12 +246,16 @@ public class TlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
         s.Flush();
     }
 
+    /// <summary>starttlsd -s dialect in front of prog, with what prog reads saved in the file seen.</summary>
+    Server Recorded(string seen, string dialect, string prog) =>
+        Serve("starttlsd", $"-s {dialect} sh -c 'tee {seen} | {prog}'", env: Relay);
+
     [Fact]
     public void PlaintextPipelinedAfterStarttlsNeverReachesTheProgram()
     {
         using var t = new TempDir();
         var seen = t["seen"];
-        using var s = Serve("starttlsd", $"-s smtp sh -c 'tee {seen} | {Fixture("qmail-smtpd")}'", env: Relay);
+        using var s = Recorded(seen, "smtp", Fixture("qmail-smtpd"));
         using var raw = Connect(s.Port);
         Assert.Equal("220 localhost ESMTP\r\n", ReadReply(raw));
         Send(raw, "EHLO client.test\r\n");
@@ -284,7 +288,7 @@ public class TlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
     {
         using var t = new TempDir();
         var seen = t["seen"];
-        using var s = Serve("starttlsd", $"-s pop3 sh -c 'tee {seen} | {Fixture("qmail-popup")} host {Fixture("checkpassword")} true'");
+        using var s = Recorded(seen, "pop3", $"{Fixture("qmail-popup")} host {Fixture("checkpassword")} true");
         using var raw = Connect(s.Port);
         Assert.StartsWith("+OK <", ReadLineCrlf(raw));
         Send(raw, "USER before\r\nSTLS\r\nUSER injected\r\n");
@@ -310,7 +314,7 @@ public class TlsTests(TlsCertificates certs) : IClassFixture<TlsCertificates>
     {
         using var t = new TempDir();
         var seen = t["seen"];
-        using var s = Serve("starttlsd", $"-s smtp sh -c 'tee {seen} | {Fixture("qmail-smtpd")}'", env: Relay);
+        using var s = Recorded(seen, "smtp", Fixture("qmail-smtpd"));
         using var raw = Connect(s.Port);
         Assert.Equal("220 localhost ESMTP\r\n", ReadReply(raw));
         Send(raw, "MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.org>\r\nDATA\r\n");
