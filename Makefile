@@ -20,16 +20,19 @@ MULTILOG = multilog
 CDB = tcprules tcprulescheck cdbmake cdbdump cdbget
 UCSPI_TCP = tcpserver rblsmtpd tcpclient recordio addcr delcr fixcrio argv0 mconnect-io
 PROGRAMS = $(CHAINLOAD) $(SUPERVISION) $(MULTILOG) $(CDB) $(UCSPI_TCP)
+# The TLS programs: links to an executable of their own, command/tls (dynamically linked for
+# OpenSSL; core/Toolkit.csproj says why).
+TLS = tlsd starttlsd
 # Shell scripts: svscanboot, and ucspi-tcp's clients built on tcpclient.
 UCSPI_SCRIPTS = mconnect tcpcat date@ who@ finger@ http@
 SCRIPTS = svscanboot $(UCSPI_SCRIPTS)
-COMMANDS = $(PROGRAMS) qmailctl $(SCRIPTS)
+COMMANDS = $(PROGRAMS) $(TLS) qmailctl $(SCRIPTS)
 # Where make install puts the executable; the commands in $(PREFIX)/bin are links to it.
 LIBDIR = $(PREFIX)/lib/daemontools-cs
 # Man pages, made from docs/ by go-md2man: daemontools' programs and qmailctl in section 8, the
 # ucspi-tcp and cdb ones in section 1, as Debian has them.
 MAN8 = $(CHAINLOAD) $(SUPERVISION) $(MULTILOG) svscanboot qmailctl
-MAN1 = $(CDB) $(UCSPI_TCP) $(UCSPI_SCRIPTS)
+MAN1 = $(CDB) $(UCSPI_TCP) $(UCSPI_SCRIPTS) $(TLS)
 MANPAGES = $(MAN8:%=obj/man/man8/%.8) $(MAN1:%=obj/man/man1/%.1)
 
 # The version of the man pages and of the Debian package (make deb).
@@ -52,7 +55,7 @@ PUBLISH = $(DOTNET) publish core/Toolkit.csproj -c Release --nologo -v:q \
 	-p:NativeDebugSymbols=false
 
 .PHONY: all test fuzz install install-files uninstall clean bench demo man deb need-go-md2man
-all: $(addprefix command/,toolkit $(COMMANDS))
+all: $(addprefix command/,toolkit tls $(COMMANDS))
 
 command/toolkit: $(SOURCES) | obj
 	@echo "build toolkit"
@@ -65,6 +68,15 @@ command/toolkit: $(SOURCES) | obj
 # older build becomes a link.
 $(addprefix command/,$(PROGRAMS)): command/toolkit
 	@ln -sfn toolkit $@
+
+command/tls: $(CORE) $(wildcard tls/*.cs) | obj
+	@echo "build tls"
+	@$(PUBLISH) -o command -p:Command=tls >obj/tls.log 2>&1 || \
+	  $(PUBLISH) -o command -p:Command=tls >obj/tls.log 2>&1 || { cat obj/tls.log; exit 1; }
+	@touch $@
+
+$(addprefix command/,$(TLS)): command/tls
+	@ln -sfn tls $@
 
 # qmailctl has the service templates built in.
 command/qmailctl: $(wildcard qmail/qmailctl*.cs) $(CORE) $(shell find service-templates -type f) | obj
@@ -157,8 +169,9 @@ install-files:
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PREFIX)/share/man/man1 \
 	  $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(UNITDIR)
 	install -d -m 755 $(DESTDIR)$(SERVICE)
-	install -m 755 command/toolkit $(DESTDIR)$(LIBDIR)/toolkit
+	install -m 755 command/toolkit command/tls $(DESTDIR)$(LIBDIR)/
 	for c in $(PROGRAMS); do ln -sfn $$(realpath -m --relative-to=$(PREFIX)/bin $(LIBDIR))/toolkit $(DESTDIR)$(PREFIX)/bin/$$c; done
+	for c in $(TLS); do ln -sfn $$(realpath -m --relative-to=$(PREFIX)/bin $(LIBDIR))/tls $(DESTDIR)$(PREFIX)/bin/$$c; done
 	for c in qmailctl $(UCSPI_SCRIPTS); do install -m 755 command/$$c $(DESTDIR)$(PREFIX)/bin/$$c; done
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@SERVICE@|$(SERVICE)|g' daemontools/svscanboot.sh \
 	  > $(DESTDIR)$(PREFIX)/bin/svscanboot
@@ -177,14 +190,14 @@ uninstall:
 	  [ $(PREFIX)/bin = /usr/local/bin ] || [ ! -L $(DESTDIR)/usr/local/bin/$$c ] || rm -f $(DESTDIR)/usr/local/bin/$$c; \
 	done
 	for p in $(MANPAGES); do rm -f $(DESTDIR)$(PREFIX)/share/man/$${p#obj/man/}.gz; done
-	rm -f $(DESTDIR)$(LIBDIR)/toolkit $(DESTDIR)$(UNITDIR)/$(UNIT)
+	rm -f $(DESTDIR)$(LIBDIR)/toolkit $(DESTDIR)$(LIBDIR)/tls $(DESTDIR)$(UNITDIR)/$(UNIT)
 	-rmdir $(DESTDIR)$(LIBDIR) $(DESTDIR)/command 2>/dev/null
 
 # The Debian package, built with dpkg-deb alone (README, "Debian package"): the files as
 # make install puts them under /usr with /etc/service, the unit as Debian's daemontools-run
 # has it, and what deb/build adds.
 deb: $(DEB)
-$(DEB): $(addprefix command/,toolkit $(COMMANDS)) $(MANPAGES) $(wildcard deb/*) daemontools/svscan.service
+$(DEB): $(addprefix command/,toolkit tls $(COMMANDS)) $(MANPAGES) $(wildcard deb/*) daemontools/svscan.service
 	@rm -rf obj/deb
 	@$(MAKE) -s --no-print-directory install-files DESTDIR=$(CURDIR)/obj/deb PREFIX=/usr SERVICE=/etc/service \
 	  UNITDIR=/lib/systemd/system UNIT=daemontools-run.service

@@ -33,6 +33,15 @@ public static unsafe class Exec
 
     public static void UnsetEnv(ReadOnlySpan<byte> name) => SetEnv(name, default, remove: true);
 
+    /// <summary>Sets (or with value null, removes) a variable in this process's own environment,
+    /// as a library's getenv sees it; what a program is run with is set by Run and Spawn.</summary>
+    public static void SetOwnEnv(ReadOnlySpan<byte> name, byte[] value)
+    {
+        fixed (byte* n = Args.Z(name))
+        fixed (byte* v = value == null ? null : Args.Z(value))
+            if (v == null) Native.unsetenv(n); else Native.setenv(n, v, 1);
+    }
+
     /// <summary>Replaces the process with argv[0] (PATH from the original environment, as in
     /// djb's pathexec_run) and the queued environment changes, applied as pathexec does (see
     /// EnvBlock). file, if given, is run instead of argv[0], which is then only the name the

@@ -70,6 +70,8 @@ public static unsafe class Native
     [DllImport(C)] public static extern nuint getauxval(nuint type);
     [DllImport(C, SetLastError = true)] public static extern int open(byte* path, int flags, int mode);
     [DllImport(C, SetLastError = true)] public static extern int close(int fd);
+    [DllImport(C, SetLastError = true)] public static extern int setenv(byte* name, byte* value, int overwrite);
+    [DllImport(C, SetLastError = true)] public static extern int unsetenv(byte* name);
     [DllImport(C, SetLastError = true)] public static extern nint read(int fd, byte* buf, nint n);
     [DllImport(C, SetLastError = true)] public static extern nint write(int fd, byte* buf, nint n);
     [DllImport(C, SetLastError = true)] public static extern int pipe2(int* fds, int flags);

@@ -1,6 +1,8 @@
 // The copying loop of fixcrio, recordio and mconnect-io: copy fd 0 to a peer (a program on
 // pipes, or a connection) and the peer's output to fd 1, in chunks of at most 256 bytes passed
 // through a transformation, until the peer's output ends.
+using System.Collections.Generic;
+
 namespace Toolkit;
 
 public static class Relay
@@ -13,19 +15,31 @@ public static class Relay
     /// program is the child, and its end is waited for and passed on.</summary>
     public static void Run(ReadOnlySpan<byte> fatal, byte[][] argv, Func<byte[], bool, byte[]> transform, Action<bool> atEnd)
     {
+        Native.tk_signal_set(Native.SIGPIPE, 1);
+        var child = Start(fatal, argv, null);
+        Loop(child.ToChild, child.FromChild, transform, atEnd, endOnWriteError: true);
+        Exec.ExitAs(Exec.WaitPid(child.Pid));
+    }
+
+    /// <summary>A program started on pipes: its pid, the pipe to its descriptor 0, the pipe
+    /// from its descriptor 1.</summary>
+    public readonly record struct Child(int Pid, int ToChild, int FromChild);
+
+    /// <summary>Starts argv with its descriptors 0 and 1 on pipes and env (null: this process's
+    /// environment), or dies (exit 111).</summary>
+    public static Child Start(ReadOnlySpan<byte> fatal, byte[][] argv, List<byte[]> env)
+    {
         if (!Sys.Pipe(out int childIn, out int toChild)) Errors.DieSys(111, Native.Errno, fatal, "unable to create pipe: "u8);
         if (!Sys.Pipe(out int fromChild, out int childOut)) Errors.DieSys(111, Native.Errno, fatal, "unable to create pipe: "u8);
-        Native.tk_signal_set(Native.SIGPIPE, 1);
         // An inherited ignored CHLD would leave no status to wait for (the program still
         // starts with the signal state this one was started with).
         Native.tk_signal_set(Native.SIGCHLD, 0);
-        int pid = Exec.Spawn(argv, null, [FdAction.Dup2(childIn, 0), FdAction.Dup2(childOut, 1)], out int execError);
+        int pid = Exec.Spawn(argv, env, [FdAction.Dup2(childIn, 0), FdAction.Dup2(childOut, 1)], out int execError);
         if (pid < 0) Errors.DieSys(111, -pid, fatal, "unable to fork: "u8);
         if (execError != 0) Errors.DieSys(111, execError, fatal, "unable to run "u8, argv[0], ": "u8);
         Native.close(childIn);
         Native.close(childOut);
-        Loop(toChild, fromChild, transform, atEnd, endOnWriteError: true);
-        Exec.ExitAs(Exec.WaitPid(pid));
+        return new Child(pid, toChild, fromChild);
     }
 
     /// <summary>Copies fd 0 to toChild (closed when fd 0 ends) and fromChild to fd 1 until

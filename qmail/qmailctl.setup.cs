@@ -14,7 +14,7 @@ static class QmailSetup
     sealed class Settings
     {
         public string Root, Bin, Qmail, Service, Rules, LogDir, Memory, SmtpHost, SmtpPort,
-            Pop3Host, Pop3Port, Checkpassword, Rbl, Qmaild, Qmaill, PerIp;
+            Pop3Host, Pop3Port, Checkpassword, Rbl, Qmaild, Qmaill, PerIp, Tls, SubmissionPort, SmtpsPort, Pop3sPort;
         public bool Pop3, Unprivileged;
     }
 
@@ -45,6 +45,10 @@ static class QmailSetup
         var perIp = O("--per-ip", "", "at most this many SMTP connections at once from one address (tcpserver -C)");
         var qmaild = O("--qmaild", "qmaild", "account tcpserver runs qmail-smtpd as");
         var qmaill = O("--qmaill", "qmaill", "account the log services run as and own the log directories");
+        var tls = O("--tls", "", "CERT,KEY: STARTTLS on SMTP (and STLS on POP3), submission (587), SMTPS (465), POP3S (995 with --pop3)");
+        var submissionPort = O("--submission-port", "587", "tcpserver port for submission (with --tls)");
+        var smtpsPort = O("--smtps-port", "465", "tcpserver port for SMTPS (with --tls)");
+        var pop3sPort = O("--pop3s-port", "995", "tcpserver port for POP3S (with --tls and --pop3)");
         var pop3 = new Option<bool>("--pop3") { Description = "also install the qmail-pop3d service" };
         var unprivileged = new Option<bool>("--unprivileged") { Description = "run scripts that work without root: no setuidgid, no tcpserver -u/-g (the demo)" };
         c.Options.Add(pop3);
@@ -58,7 +62,8 @@ static class QmailSetup
                 SmtpHost = r.GetValue(smtpHost), SmtpPort = r.GetValue(smtpPort), Pop3Host = r.GetValue(pop3Host),
                 Pop3Port = r.GetValue(pop3Port), Checkpassword = r.GetValue(checkpassword), Rbl = r.GetValue(rbl),
                 Qmaild = r.GetValue(qmaild), Qmaill = r.GetValue(qmaill), Pop3 = r.GetValue(pop3),
-                Unprivileged = r.GetValue(unprivileged), PerIp = r.GetValue(perIp),
+                Unprivileged = r.GetValue(unprivileged), Tls = r.GetValue(tls), SubmissionPort = r.GetValue(submissionPort),
+                SmtpsPort = r.GetValue(smtpsPort), Pop3sPort = r.GetValue(pop3sPort), PerIp = r.GetValue(perIp),
             };
             Run(s);
             Out.Flush();
@@ -79,6 +84,7 @@ static class QmailSetup
             ["LOGUSER"] = s.Unprivileged ? "" : s.Bin + "/setuidgid " + s.Qmaill + " ",
             ["SMTPIDS"] = s.Unprivileged ? "" : "-u \"$QMAILDUID\" -g \"$NOFILESGID\" ",
             ["PERIP"] = s.PerIp.Length == 0 ? "" : "-C " + s.PerIp + " ",
+            ["SMTPD"] = s.Qmail + "/bin/qmail-smtpd", ["POPUP"] = s.Qmail + "/bin/qmail-popup",
         };
         if (s.PerIp.Length > 0 && !s.PerIp.All(char.IsAsciiDigit))
         {
@@ -94,27 +100,33 @@ static class QmailSetup
             return;
         }
 
-        var services = new List<(string name, string template)>
+        var services = new List<(string name, string template, Dictionary<string, string> vars)>
         {
-            ("qmail-send", "qmail-send"),
-            ("qmail-smtpd", s.Rbl.Length > 0 ? "qmail-smtpd-rbl" : "qmail-smtpd"),
+            ("qmail-send", "qmail-send", vars),
+            ("qmail-smtpd", s.Rbl.Length > 0 ? "qmail-smtpd-rbl" : "qmail-smtpd", vars),
         };
-        if (s.Pop3) services.Add(("qmail-pop3d", "qmail-pop3d"));
+        if (s.Pop3) services.Add(("qmail-pop3d", "qmail-pop3d", vars));
+        if (s.Tls.Length > 0 && !QmailTls.Add(s.Tls, s.Bin, s.Pop3, s.SubmissionPort, s.SmtpsPort, s.Pop3sPort, vars, services))
+        {
+            status = 100;
+            return;
+        }
 
-        foreach (var (name, template) in services)
+        foreach (var (name, template, serviceVars) in services)
         {
             var dir = Below(s, s.Qmail, "supervise", name);
             MakeDir(Path.Combine(dir, "log"));
-            Install(Path.Combine(dir, "run"), Template(template + "/run", vars), overwrite: true);
-            Install(Path.Combine(dir, "log", "run"), Template(name + "/log/run", vars), overwrite: true);
+            Install(Path.Combine(dir, "run"), Template(template + "/run", serviceVars), overwrite: true);
+            Install(Path.Combine(dir, "log", "run"), Template(name + "/log/run", serviceVars), overwrite: true);
         }
         Install(Below(s, s.Qmail, "rc"), Template("qmail-send/rc", vars), overwrite: false);
         MakeDir(Below(s, s.Qmail, "control"));
         Install(Below(s, s.Qmail, "control", "defaultdelivery"), "./Maildir/\n", overwrite: false, mode: Mode.Rw_r__r__);
         Install(Below(s, s.Qmail, "control", "concurrencyincoming"), "20\n", overwrite: false, mode: Mode.Rw_r__r__);
 
-        var logDirs = new List<string> { s.LogDir, s.LogDir + "/smtpd" };
-        if (s.Pop3) logDirs.Add(s.LogDir + "/pop3d");
+        var logDirs = new List<string> { s.LogDir };
+        foreach (var (name, _, _) in services)
+            if (name != "qmail-send") logDirs.Add(s.LogDir + "/" + name["qmail-".Length..]);
         foreach (var d in logDirs)
         {
             var path = Below(s, d);
@@ -132,9 +144,9 @@ static class QmailSetup
         }
 
         MakeDir(Below(s, s.Service));
-        foreach (var (name, _) in services)
+        foreach (var (name, template, _) in services)
         {
-            if (name == "qmail-smtpd" && !File.Exists(Below(s, s.Qmail, "control", "rcpthosts")))
+            if (template.StartsWith("qmail-smtpd") && !File.Exists(Below(s, s.Qmail, "control", "rcpthosts")))
             {
                 Say("No " + s.Qmail + "/control/rcpthosts!");
                 Say("Refusing to start SMTP listener because it'll create an open relay");

@@ -9,7 +9,8 @@ namespace Toolkit.Tests;
 [Collection("make")]
 public class InstallTests
 {
-    static readonly string[] Some = { "supervise", "svscan", "svc", "svstat", "setuidgid", "envdir", "softlimit", "qmailctl", "svscanboot" };
+    static readonly string[] Some = { "supervise", "svscan", "svc", "svstat", "setuidgid", "envdir", "softlimit", "qmailctl", "svscanboot",
+        "tlsd", "starttlsd" };
 
     [Fact]
     public void InstallLikeDjbsPackageAndUninstall()
@@ -19,12 +20,13 @@ public class InstallTests
         Assert.True(r.Exit == 0, r.ToString());
         var executable = t["opt/tk/lib/daemontools-cs/toolkit"];
         Assert.Equal("755", Convert.ToString((int)File.GetUnixFileMode(executable), 8));
+        Assert.Equal("755", Convert.ToString((int)File.GetUnixFileMode(t["opt/tk/lib/daemontools-cs/tls"]), 8));
         foreach (var c in Some)
         {
             var real = t[$"opt/tk/bin/{c}"];
             Assert.True(File.Exists(real), c);
             if (c is "svscanboot" or "qmailctl") Assert.Equal("755", Convert.ToString((int)File.GetUnixFileMode(real), 8));
-            else Assert.Equal("../lib/daemontools-cs/toolkit", new FileInfo(real).LinkTarget);
+            else Assert.Equal(c.EndsWith("tlsd") ? "../lib/daemontools-cs/tls" : "../lib/daemontools-cs/toolkit", new FileInfo(real).LinkTarget);
             Assert.Equal($"/opt/tk/bin/{c}", new FileInfo(t[$"command/{c}"]).LinkTarget);
             Assert.Equal($"/opt/tk/bin/{c}", new FileInfo(t[$"usr/local/bin/{c}"]).LinkTarget);
         }
@@ -37,13 +39,13 @@ public class InstallTests
         Assert.Contains("\nExecStart=/opt/tk/bin/svscan /srv/service\n", unit);
         Assert.Contains("\nEnvironment=PATH=/opt/tk/bin:/command:", unit);
         Assert.Contains("\nKillMode=process\n", unit);
-        foreach (var page in new[] { "man8/svc.8.gz", "man8/qmailctl.8.gz", "man8/svscanboot.8.gz", "man1/tcpserver.1.gz", "man1/date@.1.gz" })
+        foreach (var page in new[] { "man8/svc.8.gz", "man8/qmailctl.8.gz", "man8/svscanboot.8.gz", "man1/tcpserver.1.gz", "man1/date@.1.gz", "man1/tlsd.1.gz", "man1/starttlsd.1.gz" })
         {
             var gz = t[$"opt/tk/share/man/{page}"];
             Assert.Equal("644", Convert.ToString((int)File.GetUnixFileMode(gz), 8));
             Assert.Contains("\n.TH ", Sh($"gzip -dc {gz}").Out);
         }
-        Assert.Equal(39, Directory.GetFiles(t["opt/tk/share/man"], "*.gz", SearchOption.AllDirectories).Length);
+        Assert.Equal(41, Directory.GetFiles(t["opt/tk/share/man"], "*.gz", SearchOption.AllDirectories).Length);
 
         var u = Sh($"make -s -C {Root} uninstall DESTDIR={t.Path} PREFIX=/opt/tk SERVICE=/srv/service 2>&1");
         Assert.True(u.Exit == 0, u.ToString());

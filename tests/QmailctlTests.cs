@@ -142,6 +142,54 @@ public class QmailctlTests
         Assert.Equal("10.:allow,RELAYCLIENT=\"\"\n", File.ReadAllText(t["etc/tcp.smtp"]));
     }
 
+    [Fact]
+    public void SetupWithTlsPutsStarttlsdAndTlsdInFrontOfQmail()
+    {
+        using var t = new TempDir();
+        Directory.CreateDirectory(t["var/qmail/control"]);
+        File.WriteAllText(t["var/qmail/control/rcpthosts"], "example.org\n");
+        var first = Setup(t, "--pop3", "--tls", "/etc/ssl/mail.pem,/etc/ssl/mail.key");
+        Assert.True(first.Exit == 0, first.ToString());
+        const string certKey = "-c /etc/ssl/mail.pem -k /etc/ssl/mail.key";
+        const string smtpd = "/usr/local/bin/softlimit -m 10000000 /var/qmail/bin/qmail-smtpd 2>&1\n";
+        const string popup = "/usr/local/bin/softlimit -m 10000000 /var/qmail/bin/qmail-popup \\\n";
+        var expected = new Dictionary<string, string>
+        {
+            ["qmail-smtpd"] = $"0 smtp /usr/local/bin/starttlsd -s smtp {certKey} {smtpd}",
+            ["qmail-submission"] = $"0 587 /usr/local/bin/starttlsd -s smtp {certKey} {smtpd}",
+            ["qmail-smtpsd"] = $"0 465 /usr/local/bin/tlsd {certKey} {smtpd}",
+            ["qmail-pop3d"] = $"0 110 /usr/local/bin/starttlsd -s pop3 {certKey} {popup}",
+            ["qmail-pop3sd"] = $"0 995 /usr/local/bin/tlsd {certKey} {popup}",
+        };
+        foreach (var (service, line) in expected)
+        {
+            var run = File.ReadAllText(t[$"var/qmail/supervise/{service}/run"]);
+            Assert.Contains("exec /usr/local/bin/softlimit -m 30000000 \\\n", run);
+            Assert.Contains(line, run);
+            Assert.Equal($"/var/qmail/supervise/{service}", new FileInfo(t[$"service/{service}"]).LinkTarget);
+            Assert.True(Directory.Exists(t["var/log/qmail/" + service["qmail-".Length..]]));
+        }
+        // The relay rules stay the same cdb on every SMTP port.
+        Assert.Contains("-x /etc/tcp.smtp.cdb", File.ReadAllText(t["var/qmail/supervise/qmail-submission/run"]));
+        Assert.Equal("#!/bin/sh\nexec /usr/local/bin/multilog t /var/log/qmail/smtpsd\n",
+            File.ReadAllText(t["var/qmail/supervise/qmail-smtpsd/log/run"]));
+        var snapshot = Snapshot(t.Path);
+        Assert.Equal("", Setup(t, "--pop3", "--tls", "/etc/ssl/mail.pem,/etc/ssl/mail.key").Out);
+        Assert.Equal(snapshot, Snapshot(t.Path));
+    }
+
+    [Theory]
+    [InlineData(",key")]
+    [InlineData("a,b,c")]
+    [InlineData("cert,")]
+    public void SetupRefusesABadTlsArgument(string tls)
+    {
+        using var t = new TempDir();
+        var r = Setup(t, "--tls", tls);
+        Assert.Equal(100, r.Exit);
+        Assert.Equal("qmailctl: fatal: --tls takes CERT or CERT,KEY\n", r.Err);
+    }
+
     static string Snapshot(string root) => string.Join("\n", Directory.EnumerateFileSystemEntries(root, "*", SearchOption.AllDirectories)
         .OrderBy(p => p).Select(p => new FileInfo(p).LinkTarget is string target ? $"{p} -> {target}"
             : $"{p} {Mode(p)} {File.GetLastWriteTimeUtc(p).Ticks} {(File.Exists(p) ? new FileInfo(p).Length : 0)}"));
