@@ -58,7 +58,7 @@ public sealed class Server : IDisposable
     /// <summary>Connects (from a chosen local address if given), closes the sending side and reads to the end.</summary>
     public static string Exchange(System.Net.IPEndPoint to, System.Net.IPEndPoint from = null)
     {
-        using var c = new Socket(to.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        using var c = new Socket(to.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { ReceiveTimeout = 15000 };
         if (from != null) c.Bind(from);
         c.Connect(to);
         using var stream = new NetworkStream(c);
