@@ -38,7 +38,11 @@ public static class Cidr
         int bits = (int)length;
         if (bits > ip.Length * OctetBits) return CidrError.Length;
         if (!HostBitsClear(ip, bits)) return CidrError.HostBits;
-        if (ip.Length == Ipv4Octets) return Keys4(ip, bits, keys);
+        if (ip.Length == Ipv4Octets)
+        {
+            Keys4(ip, bits, keys);
+            return CidrError.None;
+        }
         if (bits < MappedBits || !Ip.IsMapped(ip)) return Keys6(ip, bits, keys);
         // tcpserver looks an IPv4-mapped client up by its IPv4 text, with -6 by ::ffff:a.b.c.d
         int first = keys.Count;
@@ -56,7 +60,7 @@ public static class Cidr
 
     /// <summary>"a.b.c.d" for a /25 and longer, else prefixes "a.b.c.", "a.b.", "a." (a /0 is
     /// the 256 keys "0." to "255.", not the empty key, which IPv6 clients and hosts reach too).</summary>
-    static CidrError Keys4(byte[] ip, int bits, List<byte[]> keys)
+    static void Keys4(byte[] ip, int bits, List<byte[]> keys)
     {
         int octets = Math.Max(1, (bits + OctetBits - 1) / OctetBits);
         int count = 1 << (octets * OctetBits - bits);
@@ -71,11 +75,10 @@ public static class Cidr
             }
             keys.Add(key.Slice(0, n).ToArray());
         }
-        return CidrError.None;
     }
 
-    /// <summary>The whole address for a /113 and longer (in the text of Debian's ucspi-tcp-ipv6
-    /// and, where it differs, in ours), else prefixes of whole groups "g0:g1:". tcpserver writes
+    /// <summary>The whole address for a /113 and longer (in the text of Debian's ucspi-tcp-ipv6,
+    /// which is ours too), else prefixes of whole groups "g0:g1:". tcpserver writes
     /// a run of zero groups as "::", so a prefix key cannot hold a zero group (the key would
     /// have "::" for some addresses of the block and not for others), and a whole address
     /// cannot end in a "::" of two groups or more ("a:b::" is also a prefix of "a:b::5").</summary>

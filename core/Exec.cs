@@ -148,6 +148,7 @@ public static unsafe class Exec
     /// child has dumped its own, which ours would replace.</summary>
     public static void ExitAs(int status)
     {
+        if (status == -1) Errors.Exit(111);
         if (!WaitStatus.Crashed(status)) Errors.Exit(WaitStatus.ExitCode(status));
         int sig = WaitStatus.Signal(status);
         Native.prctl(Native.PR_SET_DUMPABLE, 0, 0, 0, 0);

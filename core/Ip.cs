@@ -12,6 +12,15 @@ public static class Ip
     /// <summary>The 4-byte form of an IPv4-mapped address; any other as it is.</summary>
     public static byte[] Unmapped(byte[] ip) => ip.Length == 16 && IsMapped(ip) ? ip[12..] : ip;
 
+    /// <summary>Copies an address as the kernel gives a peer's into to, an IPv4-mapped one as its
+    /// 4 bytes; returns the length.</summary>
+    public static int Unmap(ReadOnlySpan<byte> from, Span<byte> to)
+    {
+        if (from.Length == 16 && IsMapped(from)) from = from.Slice(12);
+        from.CopyTo(to);
+        return from.Length;
+    }
+
     /// <summary>The IPv4-mapped form of a 4-byte address.</summary>
     public static byte[] Mapped(ReadOnlySpan<byte> ip4)
     {
@@ -81,12 +90,6 @@ public static class Ip
     }
 
     /// <summary>Dotted-quad text of a 4-byte address (ip4_fmt).</summary>
-    public static byte[] Format4(ReadOnlySpan<byte> ip)
-    {
-        Span<byte> b = stackalloc byte[TextMax];
-        return b.Slice(0, Format4(b, ip)).ToArray();
-    }
-
     static int Format4(Span<byte> dst, ReadOnlySpan<byte> ip)
     {
         int n = 0;

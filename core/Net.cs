@@ -95,9 +95,7 @@ public static unsafe class Net
     {
         port = sa[2] << 8 | sa[3];
         var from = sa[0] != Native.AF_INET6 ? new ReadOnlySpan<byte>(sa + 4, 4) : new ReadOnlySpan<byte>(sa + 8, 16);
-        if (from.Length == 16 && Ip.IsMapped(from)) from = from.Slice(12);
-        from.CopyTo(ip);
-        return from.Length;
+        return Ip.Unmap(from, ip);
     }
 
     /// <summary>The index of a network interface (if_nametoindex; 0 if there is none of that name).</summary>
@@ -120,29 +118,17 @@ public static unsafe class Net
     /// <summary>setsockopt(IP_OPTIONS, none): drop source-routing options (socket_ipoptionskill).</summary>
     public static void KillIpOptions(int fd) => Native.setsockopt(fd, Native.IPPROTO_IP, Native.IP_OPTIONS, null, 0);
 
-    /// <summary>send(2) without SIGPIPE: bytes sent, or -1.</summary>
-    public static int Send(int fd, ReadOnlySpan<byte> buf)
+    /// <summary>send(2) without SIGPIPE, with flags (MSG_DONTWAIT: never wait): bytes sent, or -1.</summary>
+    public static int Send(int fd, ReadOnlySpan<byte> buf, int flags = 0)
     {
-        fixed (byte* p = buf) return (int)Native.send(fd, p, buf.Length, Native.MSG_NOSIGNAL);
+        fixed (byte* p = buf) return (int)Native.send(fd, p, buf.Length, flags | Native.MSG_NOSIGNAL);
     }
 
-    /// <summary>recv(2): bytes received, 0 at the end, or -1.</summary>
-    public static int Recv(int fd, Span<byte> buf)
+    /// <summary>recv(2) with flags (MSG_DONTWAIT: never wait, -1 with EAGAIN if nothing has come;
+    /// MSG_PEEK: leave the bytes queued): bytes received, 0 at the end, or -1.</summary>
+    public static int Recv(int fd, Span<byte> buf, int flags = 0)
     {
-        fixed (byte* p = buf) return (int)Native.recv(fd, p, buf.Length, 0);
-    }
-
-    /// <summary>recv(2) that never waits (MSG_DONTWAIT), leaving the bytes queued if peek: bytes
-    /// received, 0 at the end, or -1 (EAGAIN: nothing yet).</summary>
-    public static int RecvNow(int fd, Span<byte> buf, bool peek)
-    {
-        fixed (byte* p = buf) return (int)Native.recv(fd, p, buf.Length, Native.MSG_DONTWAIT | (peek ? Native.MSG_PEEK : 0));
-    }
-
-    /// <summary>send(2) that never waits and raises no SIGPIPE: bytes sent, or -1.</summary>
-    public static int SendNow(int fd, ReadOnlySpan<byte> buf)
-    {
-        fixed (byte* p = buf) return (int)Native.send(fd, p, buf.Length, Native.MSG_DONTWAIT | Native.MSG_NOSIGNAL);
+        fixed (byte* p = buf) return (int)Native.recv(fd, p, buf.Length, flags);
     }
 
 }

@@ -36,18 +36,12 @@ public static unsafe class Processes
         }
     }
 
-    static byte[] Name(int pid)
-    {
-        Span<byte> digits = stackalloc byte[20];
-        return digits.Slice(0, Numbers.Format(digits, (ulong)pid)).ToArray();
-    }
-
     /// <summary>When process pid started, in milliseconds since the Unix epoch by the time of
     /// day; false if there is no such process or it has ended (a zombie).</summary>
     public static bool StartedAt(int pid, out long unixMilliseconds)
     {
         unixMilliseconds = 0;
-        var word = StatField(Name(pid), StartTimeField, out bool zombie);
+        var word = StatField(Numbers.Text((ulong)pid), StartTimeField, out bool zombie);
         if (zombie || word.IsEmpty || Numbers.ScanULong(word, out ulong ticks) != word.Length) return false;
         Native.TimeSpec real, boot;
         Native.clock_gettime(Native.CLOCK_REALTIME, &real);
@@ -79,19 +73,10 @@ public static unsafe class Processes
     public static Wait Gone(int pid, long deadline)
     {
         int fd = Native.pidfd_open(pid, 0);
-        if (fd == -1) return Native.Errno == Native.ESRCH || !StartedAt(pid, out _) ? Wait.Gone : PollProc(pid, deadline);
-        Span<Native.PollFd> pfd = stackalloc Native.PollFd[1];
-        try
-        {
-            for (;;)
-            {
-                long wait = deadline < 0 ? -1 : deadline - Clock.Now();
-                if (deadline >= 0 && wait <= 0) return Wait.TimedOut;
-                pfd[0] = new Native.PollFd { Fd = fd, Events = Native.POLLIN };
-                if (Sys.Poll(pfd, (int)Math.Min(wait, int.MaxValue)) > 0) return Wait.Gone;
-            }
-        }
-        finally { Native.close(fd); }
+        if (fd == -1) return PollProc(pid, deadline);
+        bool gone = Poll.Ready(fd, Native.POLLIN, deadline < 0 ? long.MaxValue : deadline);
+        Native.close(fd);
+        return gone ? Wait.Gone : Wait.TimedOut;
     }
 
     /// <summary>Without pidfds (kernels before 5.3): a look at /proc every tenth of a second.</summary>

@@ -67,18 +67,18 @@ public sealed class ProxyHeader : IPollTask
             Span<byte> skip = stackalloc byte[SkipChunk];
             int want = total - got;
             var into = got < buf.Length ? buf.AsSpan(got, Math.Min(want, buf.Length - got)) : skip.Slice(0, Math.Min(want, SkipChunk));
-            n = Net.RecvNow(Fd, into, peek: false);
+            n = Net.Recv(Fd, into, Native.MSG_DONTWAIT);
             if (!Received(n)) return;
             got += n;
         }
         else
         {
             // Look at what has come, then take only the header's part of it.
-            n = Net.RecvNow(Fd, buf.AsSpan(got), peek: true);
+            n = Net.Recv(Fd, buf.AsSpan(got), Native.MSG_DONTWAIT | Native.MSG_PEEK);
             if (!Received(n)) return;
             int take = Take(buf.AsSpan(0, got + n));
             if (take < 0) return;
-            n = Net.RecvNow(Fd, buf.AsSpan(got, take), peek: false);
+            n = Net.Recv(Fd, buf.AsSpan(got, take), Native.MSG_DONTWAIT);
             if (n != take) { Fail("unable to read"u8); return; }
             got += n;
         }
@@ -183,7 +183,7 @@ public sealed class ProxyHeader : IPollTask
         if (six)
         {
             if (!Ip.Scan6(text, out var ip6)) return false;
-            Store(ip6, ip, out length);
+            length = Ip.Unmap(ip6, ip);
             return true;
         }
         Span<byte> ip4 = stackalloc byte[4];
@@ -202,14 +202,6 @@ public sealed class ProxyHeader : IPollTask
         if (Numbers.ScanULong(text, out ulong v) != text.Length || v > PortMax) return false;
         port = (int)v;
         return true;
-    }
-
-    /// <summary>An address as the kernel gives a peer's: IPv4-mapped ones as IPv4.</summary>
-    static void Store(ReadOnlySpan<byte> from, byte[] ip, out int length)
-    {
-        if (from.Length == 16 && Ip.IsMapped(from)) from = from.Slice(12);
-        from.CopyTo(ip);
-        length = from.Length;
     }
 
     // Version 2: byte 12 is version 2 and the command (0 LOCAL, 1 PROXY); byte 13 the family
@@ -231,8 +223,8 @@ public sealed class ProxyHeader : IPollTask
         int size = family == FamilyInet ? 4 : 16;
         if (length < (family == FamilyInet ? V2Inet : V2Inet6)) return Outcome.Failed;
         var block = header.Slice(V2Fixed);
-        Store(block.Slice(0, size), Remote, out RemoteLength);
-        Store(block.Slice(size, size), Local, out LocalLength);
+        RemoteLength = Ip.Unmap(block.Slice(0, size), Remote);
+        LocalLength = Ip.Unmap(block.Slice(size, size), Local);
         RemotePort = block[2 * size] << 8 | block[2 * size + 1];
         LocalPort = block[2 * size + 2] << 8 | block[2 * size + 3];
         return Outcome.Proxied;

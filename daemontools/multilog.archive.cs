@@ -27,7 +27,7 @@ sealed partial class LogDir
                 if (st.Nlink == 1)
                 {
                     if (compress) CompressToStamp(file, code);
-                    else LinkToStamp(file, code, false);
+                    else LinkToStamp(file, code);
                 }
                 break;
             }
@@ -38,11 +38,11 @@ sealed partial class LogDir
         while (FilesFit() == -1) Pause("unable to read "u8, name, ", pausing: "u8);
     }
 
-    /// <summary>Links FILE (or, compressed, the file it was compressed into) to its stamped name.</summary>
-    void LinkToStamp(ReadOnlySpan<byte> file, byte code, bool compressed)
+    /// <summary>Links FILE (or, with z, the file it was compressed into) to its stamped name.</summary>
+    void LinkToStamp(ReadOnlySpan<byte> file, byte code)
     {
         Span<byte> stamped = stackalloc byte[NameLength + CompressedSuffix.Length];
-        int length = compressed ? stamped.Length : NameLength;
+        int length = compress ? stamped.Length : NameLength;
         for (;;)
         {
             Tai64.Stamp(stamped);
@@ -87,7 +87,7 @@ sealed partial class LogDir
             else if (result == Gzip.Result.NoMemory) Pause(err, "unable to compress "u8, name, "/"u8, file, ", pausing: "u8);
             else Pause(err, "unable to write to "u8, name, "/"u8, Compressing, ", pausing: "u8);
         }
-        LinkToStamp(Compressing, code, true);
+        LinkToStamp(Compressing, code);
         while (Files.Unlink(Compressing) == -1) Pause("unable to remove "u8, name, "/"u8, Compressing, ", pausing: "u8);
     }
 

@@ -16,7 +16,7 @@ using Toolkit;
 static class Multilog
 {
     internal static ReadOnlySpan<byte> Warning => "multilog: warning: "u8;
-    static ReadOnlySpan<byte> Fatal => "multilog: fatal: "u8;
+    internal static ReadOnlySpan<byte> Fatal => "multilog: fatal: "u8;
 
     internal static int StartDir;
     static LogDir[] dirs;

@@ -54,8 +54,6 @@ sealed partial class LogDir
         compress = settings.Compress;
     }
 
-    static ReadOnlySpan<byte> Fatal => "multilog: fatal: "u8;
-
     public static void Pause(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, ReadOnlySpan<byte> c,
         ReadOnlySpan<byte> d = default, ReadOnlySpan<byte> e = default) => Pause(Native.Errno, a, b, c, d, e);
 
@@ -70,24 +68,24 @@ sealed partial class LogDir
     public void Start()
     {
         if (Native.fchdir(Multilog.StartDir) == -1)
-            Errors.DieSys(111, Native.Errno, Fatal, "unable to switch to starting directory: "u8);
+            Errors.DieSys(111, Native.Errno, Multilog.Fatal, "unable to switch to starting directory: "u8);
         Files.Mkdir(name, Mode.Rwx______);
         fdDir = Files.OpenRead(name);
         if (fdDir == -1 || Native.fchdir(fdDir) == -1)
-            Errors.DieSys(111, Native.Errno, Fatal, "unable to open directory "u8, name, ": "u8);
+            Errors.DieSys(111, Native.Errno, Multilog.Fatal, "unable to open directory "u8, name, ": "u8);
         int fdLock = Files.OpenAppend("lock"u8);
         if (fdLock == -1 || Sys.Lock(fdLock, noWait: true) == -1)
-            Errors.DieSys(111, Native.Errno, Fatal, "unable to lock directory "u8, name, ": "u8);
+            Errors.DieSys(111, Native.Errno, Multilog.Fatal, "unable to lock directory "u8, name, ": "u8);
 
         if (Files.Stat("current"u8, out var st) == -1)
         {
-            if (Native.Errno != Native.ENOENT) Errors.DieSys(111, Native.Errno, Fatal, "unable to stat "u8, name, "/current: "u8);
+            if (Native.Errno != Native.ENOENT) Errors.DieSys(111, Native.Errno, Multilog.Fatal, "unable to stat "u8, name, "/current: "u8);
         }
         else if ((st.Mode & Mode.OwnerExecute) != 0)
         {
             fdCurrent = Files.OpenAppend("current"u8);
-            if (fdCurrent == -1) Errors.DieSys(111, Native.Errno, Fatal, "unable to append to "u8, name, "/current: "u8);
-            if (Native.fchmod(fdCurrent, Mode.Rw_r__r__) == -1) Errors.DieSys(111, Native.Errno, Fatal, "unable to set mode of "u8, name, "/current: "u8);
+            if (fdCurrent == -1) Errors.DieSys(111, Native.Errno, Multilog.Fatal, "unable to append to "u8, name, "/current: "u8);
+            if (Native.fchmod(fdCurrent, Mode.Rw_r__r__) == -1) Errors.DieSys(111, Native.Errno, Multilog.Fatal, "unable to set mode of "u8, name, "/current: "u8);
             bytes = (ulong)st.Size;
             // Its lines are no younger than its last write.
             if (periodMs != 0 && bytes > 0)
@@ -106,7 +104,7 @@ sealed partial class LogDir
         bool processed = false;
         if (Files.Stat("processed"u8, out st) == -1)
         {
-            if (Native.Errno != Native.ENOENT) Errors.DieSys(111, Native.Errno, Fatal, "unable to stat "u8, name, "/processed: "u8);
+            if (Native.Errno != Native.ENOENT) Errors.DieSys(111, Native.Errno, Multilog.Fatal, "unable to stat "u8, name, "/processed: "u8);
         }
         else processed = (st.Mode & Mode.OwnerExecute) != 0;
         if (processed)
@@ -122,11 +120,11 @@ sealed partial class LogDir
         Finish("current"u8, (byte)'u');
 
         int fd = Files.OpenTrunc("state"u8);
-        if (fd == -1) Errors.DieSys(111, Native.Errno, Fatal, "unable to write to "u8, name, "/state: "u8);
+        if (fd == -1) Errors.DieSys(111, Native.Errno, Multilog.Fatal, "unable to write to "u8, name, "/state: "u8);
         Native.close(fd);
         fdCurrent = Files.OpenAppend("current"u8);
-        if (fdCurrent == -1) Errors.DieSys(111, Native.Errno, Fatal, "unable to write to "u8, name, "/current: "u8);
-        if (Native.fchmod(fdCurrent, Mode.Rw_r__r__) == -1) Errors.DieSys(111, Native.Errno, Fatal, "unable to set mode of "u8, name, "/current: "u8);
+        if (fdCurrent == -1) Errors.DieSys(111, Native.Errno, Multilog.Fatal, "unable to write to "u8, name, "/current: "u8);
+        if (Native.fchmod(fdCurrent, Mode.Rw_r__r__) == -1) Errors.DieSys(111, Native.Errno, Multilog.Fatal, "unable to set mode of "u8, name, "/current: "u8);
         bytes = 0;
     }
 
@@ -381,7 +379,7 @@ sealed partial class LogDir
             return -1;
         }
         if (fds[3] == -1 || execError != 0)
-            Errors.WarnSys(err, Fatal, "unable to run "u8, processor, ": "u8);
+            Errors.WarnSys(err, Multilog.Fatal, "unable to run "u8, processor, ": "u8);
         if (fds[3] == -1)
         {
             Errors.Warn(Multilog.Warning, "processor failed in "u8, name, ", pausing"u8);

@@ -180,13 +180,9 @@ static class Supervise
     /// <summary>djb's sleep after a start, during which only the readiness pipe is read.</summary>
     static void Hold(long milliseconds)
     {
+        // poll ignores a descriptor of -1: without a readiness pipe this only sleeps
         long deadline = Clock.Now() + milliseconds;
-        Span<Native.PollFd> fds = stackalloc Native.PollFd[1];
-        for (long left; (left = deadline - Clock.Now()) > 0;)
-        {
-            fds[0] = new Native.PollFd { Fd = notifyFd, Events = Native.POLLIN };
-            if (Sys.Poll(notifyFd != -1 ? fds : default, (int)left) > 0) ReadNotification();
-        }
+        while (Poll.Ready(notifyFd, Native.POLLIN, deadline)) ReadNotification();
     }
 
     /// <summary>The first newline ./run writes on its notification descriptor marks it ready;
@@ -258,7 +254,7 @@ static class Supervise
         if (killAt != 0 && now >= killAt)
         {
             killAt = 0;
-            if (pid != 0) { Native.kill(pid, Native.SIGKILL); Native.kill(pid, Native.SIGCONT); }
+            if (pid != 0) Native.kill(pid, Native.SIGKILL);
         }
         if (finishKillAt != 0 && now >= finishKillAt)
         {

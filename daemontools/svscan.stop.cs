@@ -25,11 +25,12 @@ static partial class Svscan
     /// <summary>A service, then its log, on the way down.</summary>
     sealed class Stopping
     {
-        public Service Service;
+        public readonly Service Service;
+        public readonly byte[] Log;
         public bool Told, Gone, LogTold, LogDowned, LogGone;
         public long EmptySince;
+        public Stopping(Service service) { Service = service; Log = LogDir(service.Name); }
         public byte[] Dir => Service.Name;
-        public byte[] Log => LogDir(Service.Name);
         public bool Done => Gone && (LogGone || !Service.HasLog);
     }
 
@@ -47,7 +48,7 @@ static partial class Svscan
         bool servicesKilled = false;
         var killed = new List<byte[]>();
         var pending = new List<Stopping>();
-        foreach (var s in services) pending.Add(new Stopping { Service = s });
+        foreach (var s in services) pending.Add(new Stopping(s));
         for (;;)
         {
             Reap();

@@ -7,7 +7,7 @@ using Toolkit;
 
 static class Starttlsd
 {
-    static readonly byte[] Usage = "starttlsd: usage: starttlsd -s smtp|pop3 [ -c cert ] [ -k key ] [ -t timeout ] prog\n"u8.ToArray();
+    static ReadOnlySpan<byte> Usage => "starttlsd: usage: starttlsd -s smtp|pop3 [ -c cert ] [ -k key ] [ -t timeout ] prog"u8;
     static readonly byte[] Warning = "starttlsd: warning: "u8.ToArray();
 
     internal static int Main()
@@ -41,9 +41,5 @@ static class Starttlsd
         return 0;
     }
 
-    static void Die()
-    {
-        Errors.Warn(Usage.AsSpan(0, Usage.Length - 1));
-        Errors.Exit(100);
-    }
+    static void Die() => Errors.Die(100, Usage);
 }

@@ -7,7 +7,7 @@ using Toolkit;
 
 static class Tlsd
 {
-    static readonly byte[] Usage = "tlsd: usage: tlsd [ -c cert ] [ -k key ] [ -t timeout ] prog\n"u8.ToArray();
+    static ReadOnlySpan<byte> Usage => "tlsd: usage: tlsd [ -c cert ] [ -k key ] [ -t timeout ] prog"u8;
 
     internal static int Main()
     {
@@ -27,9 +27,5 @@ static class Tlsd
         return 0;
     }
 
-    static void Die()
-    {
-        Errors.Warn(Usage.AsSpan(0, Usage.Length - 1));
-        Errors.Exit(100);
-    }
+    static void Die() => Errors.Die(100, Usage);
 }

@@ -209,7 +209,9 @@ static class Tcpserver
         if (devnull > 1) Native.close(devnull);
         programArgv = new CStrings(program, null);
         childEnv = new EnvBlock();
-        limits = new ConnectionLimits(perIpOption);
+        // Counting costs a little per connection: only where a limit can apply (-C, or rules that
+        // may set one).
+        if (perIpOption != null || rulesFile != null) limits = new ConnectionLimits(perIpOption);
         pendingLimit = PendingLimit();
         PrintStatus();
         Loop(s, selfpipe);
@@ -349,7 +351,7 @@ static class Tcpserver
             Launched(pid);
             if (verbosity >= 2)
                 Errors.Warn("tcpserver: end "u8, Decimal(pidText, (ulong)pid), " status "u8, Decimal(statusText, (uint)status));
-            limits.Ended(pid);
+            limits?.Ended(pid);
             if (numChildren > 0) numChildren--;
             PrintStatus();
         }
@@ -568,7 +570,7 @@ static class Tcpserver
             Put(ends, ref e, ":"u8); Safe(ends, ref e, remoteInfo);
             Put(ends, ref e, ":"u8); Safe(ends, ref e, remotePortText);
         }
-        var limit = deny ? ConnectionLimits.Limit.None : limits.Admit(conn.RemoteIp, settings);
+        var limit = deny || limits == null ? ConnectionLimits.Limit.None : limits.Admit(conn.RemoteIp, settings);
         if (limit != ConnectionLimits.Limit.None)
         {
             Refuse(conn, limit, settings, ends.Slice(0, e));
@@ -583,7 +585,7 @@ static class Tcpserver
             if (pid >= 0)
             {
                 launching.Add(launch);
-                limits.Started(pid, conn.RemoteIp);
+                limits?.Started(pid, conn.RemoteIp);
             }
         }
         Native.close(conn.Fd);
@@ -613,7 +615,7 @@ static class Tcpserver
             int m = Math.Min(settings.DieMsg.Length, DieMsgMax);
             settings.DieMsg.AsSpan(0, m).CopyTo(msg);
             "\r\n"u8.CopyTo(msg.Slice(m));
-            Net.SendNow(conn.Fd, msg.Slice(0, m + 2));
+            Net.Send(conn.Fd, msg.Slice(0, m + 2), Native.MSG_DONTWAIT);
         }
         Native.close(conn.Fd);
         if (verbosity >= 2)
