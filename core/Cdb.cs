@@ -197,15 +197,12 @@ public sealed class Cdb : IDisposable
         errno = 0;
         int fd = Files.OpenRead(path);
         if (fd == -1) { errno = Native.Errno; return null; }
-        if (Files.Stat(path, out var st) == 0 && st.Size == 0)
-        {
-            Native.close(fd);
-            errno = Native.EINVAL;
-            return null;
-        }
         var cdb = OpenFd(fd, out errno);
-        if (cdb == null) Native.close(fd);
-        return cdb;
+        if (cdb != null && cdb.size != 0) return cdb;
+        // size 0, or a fifo, which cannot seek
+        if (cdb != null || errno == Native.ESPIPE) errno = Native.EINVAL;
+        Native.close(fd);
+        return null;
     }
 
     /// <summary>A reader over an open, seekable descriptor (closed by Dispose); null with errno.</summary>

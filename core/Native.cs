@@ -206,8 +206,7 @@ public static unsafe class Native
     }
 
     public const int S_IFMT = 0xf000, S_IFDIR = 0x4000, S_IFIFO = 0x1000;
-    public const int ENOENT = 2, EINTR = 4, ENXIO = 6, EAGAIN = 11, ENOMEM = 12, EEXIST = 17, EINVAL = 22;
+    public const int ENOENT = 2, EINTR = 4, ENXIO = 6, EAGAIN = 11, ENOMEM = 12, EEXIST = 17, EINVAL = 22, ESPIPE = 29;
     public const int CLOCK_MONOTONIC = 1, CLOCK_BOOTTIME = 7, F_SETFL = 4, F_DUPFD_CLOEXEC = 1030;
-    public const int ESRCH = 3;
     public const int SEEK_SET = 0, SEEK_END = 2;
 }

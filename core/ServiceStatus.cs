@@ -11,6 +11,8 @@ public struct ServiceStatus
 {
     public const int Size = 18;
     public const int ExtendedSize = 43;
+    /// <summary>Where the extension's fields start.</summary>
+    const int ReadyAt = 18, RestartAt = 30, FlagsAt = 42;
     public const byte Finishing = 1, Notifies = 2;
     public ulong Seconds;
     public uint Nanoseconds;
@@ -20,6 +22,11 @@ public struct ServiceStatus
     public ulong ReadySeconds, RestartSeconds;
     public uint ReadyNanoseconds, RestartNanoseconds;
     public byte Flags;
+
+    /// <summary>./finish is running.</summary>
+    public readonly bool IsFinishing => (Flags & Finishing) != 0;
+    /// <summary>./run has said it is ready, or was given no notification descriptor to say it.</summary>
+    public readonly bool IsReady => (Flags & Notifies) == 0 || ReadySeconds != 0;
 
     /// <summary>Whether the extension has anything to say, so that the file gets it.</summary>
     public readonly bool Extended => ReadySeconds != 0 || RestartSeconds != 0 || Flags != 0;
@@ -33,9 +40,9 @@ public struct ServiceStatus
         status[16] = Paused;
         status[17] = Want;
         if (!Extended) return Size;
-        Tai64.Pack(status.Slice(18), ReadySeconds, ReadyNanoseconds);
-        Tai64.Pack(status.Slice(30), RestartSeconds, RestartNanoseconds);
-        status[42] = Flags;
+        Tai64.Pack(status.Slice(ReadyAt), ReadySeconds, ReadyNanoseconds);
+        Tai64.Pack(status.Slice(RestartAt), RestartSeconds, RestartNanoseconds);
+        status[FlagsAt] = Flags;
         return ExtendedSize;
     }
 
@@ -49,9 +56,9 @@ public struct ServiceStatus
         s.Paused = status[16];
         s.Want = status[17];
         if (status.Length < ExtendedSize) return s;
-        Tai64.Unpack(status.Slice(18), out s.ReadySeconds, out s.ReadyNanoseconds);
-        Tai64.Unpack(status.Slice(30), out s.RestartSeconds, out s.RestartNanoseconds);
-        s.Flags = status[42];
+        Tai64.Unpack(status.Slice(ReadyAt), out s.ReadySeconds, out s.ReadyNanoseconds);
+        Tai64.Unpack(status.Slice(RestartAt), out s.RestartSeconds, out s.RestartNanoseconds);
+        s.Flags = status[FlagsAt];
         return s;
     }
 

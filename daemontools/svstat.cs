@@ -23,13 +23,13 @@ static class Svstat
         /// <summary>djb's age: through a double (tai_approx), so ages over 2^53 seconds come out
         /// rounded to its precision.</summary>
         public ulong Seconds => (ulong)(double)(Now > Status.Seconds ? Now - Status.Seconds : 0);
-        public bool Finishing => (Status.Flags & ServiceStatus.Finishing) != 0;
+        public bool Finishing => Status.IsFinishing;
         public bool Paused => Up && Status.Paused != 0;
         /// <summary>Seconds since ./run said it was ready, or null (no readiness, or not yet).</summary>
         public ulong? ReadySeconds => Up && Status.ReadySeconds != 0
             ? Now > Status.ReadySeconds ? Now - Status.ReadySeconds : 0 : null;
         /// <summary>Up, and ready if it tells its readiness.</summary>
-        public bool Ready => Up && ((Status.Flags & ServiceStatus.Notifies) == 0 || Status.ReadySeconds != 0);
+        public bool Ready => Up && Status.IsReady;
         /// <summary>Whole seconds (rounded up) until the restart a backoff waits for, or null.</summary>
         public ulong? RestartIn => Problem == null && Status.Pid == 0 && Status.RestartSeconds != 0
             ? (ulong)Math.Max(0, (Tai64.MillisecondsBetween(Now, NowNanoseconds, Status.RestartSeconds, Status.RestartNanoseconds) + 999) / 1000)

@@ -141,7 +141,7 @@ static class Svwait
         if (read == ServiceStatus.Read.Short) Die(111, 0, "unable to read "u8, s.StatusPath, ": bad format"u8);
         if (read != ServiceStatus.Read.Done) Die(111, err, "unable to read "u8, s.StatusPath, ": "u8);
         s.Up = st.Pid != 0;
-        s.Ready = s.Up ? (st.Flags & ServiceStatus.Notifies) == 0 || st.ReadySeconds != 0 : (st.Flags & ServiceStatus.Finishing) == 0;
+        s.Ready = s.Up ? st.IsReady : !st.IsFinishing;
     }
 
     static bool Holds(Want want, bool any)

@@ -8,6 +8,7 @@ using System.Linq;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using System.Text.RegularExpressions;
 using Xunit;
 using static Toolkit.Tests.Harness;
 
@@ -111,8 +112,9 @@ public class TcpserverProxyTests
         using (var second = new Held("127.0.0.10", haproxy.V1)) Assert.Equal("", second.Line());
         using var other = new Held("127.0.0.11", haproxy.V1);
         Assert.Equal("hi\n", other.Line());
-        Assert.True(s.WaitLog("limit -C=1 "), s.Log);
-        Assert.Matches(@"tcpserver: limit -C=1 0:127\.0\.0\.1:\d+ :127\.0\.0\.10::\d+\n", s.Log);
+        // waited for as a whole line, so that a failure shows the whole log
+        const string limited = @"tcpserver: limit -C=1 0:127\.0\.0\.1:\d+ :127\.0\.0\.10::\d+\n";
+        Assert.True(WaitFor(() => Regex.IsMatch(s.Log, limited), 15000), s.Log);
     }
 
     static string Exchange(int port, byte[] send)
